@@ -1,0 +1,190 @@
+"""The ``callcredit`` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from callcredit.config import Settings
+from callcredit.exceptions import CallCreditError
+
+app = typer.Typer(
+    help="Review pay-per-call credit requests against the call recording.", no_args_is_help=True
+)
+err = Console(stderr=True)
+out = Console()
+
+
+def _settings(database: str | None = None) -> Settings:
+    overrides = {"database_url": database} if database else {}
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _fail(exc: CallCreditError) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc.message}")
+    return typer.Exit(code=2)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f}"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
+
+
+@app.command()
+def transcribe(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="audio file")],
+    channels: Annotated[
+        str, typer.Option(help="mono, or stereo (left caller, right business)")
+    ] = "mono",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON segments with words")] = False,
+) -> None:
+    """Print a recording's transcript as speaker turns."""
+    from callcredit.transcription import engine as whisper
+
+    if channels not in ("mono", "stereo"):
+        raise typer.BadParameter("channels must be mono or stereo", param_hint="--channels")
+    settings = _settings()
+    try:
+        transcriber = whisper.get_transcriber(settings)
+        with _progress() as progress:
+            task = progress.add_task(file.name, total=None)
+
+            def report(done: float, total: float) -> None:
+                progress.update(task, completed=done, total=total)
+
+            data = transcriber.transcribe(file, channels=channels, progress=report)
+    except CallCreditError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        out.print_json(json.dumps([s.model_dump() for s in data.segments]))
+    else:
+        typer.echo(whisper.format_turns(data))
+
+
+@app.command()
+def ingest(
+    manifest: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="manifest CSV")],
+    database: Annotated[
+        str | None, typer.Option(help="database URL (else CALLCREDIT_DATABASE_URL)")
+    ] = None,
+) -> None:
+    """Store the businesses and billed calls of a manifest and queue their transcription."""
+    from callcredit import orchestrator
+    from callcredit.database import init_db, make_engine
+
+    settings = _settings(database)
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    settings.recordings_dir.mkdir(parents=True, exist_ok=True)
+    report = orchestrator.ingest_manifest(engine=engine, settings=settings, path=manifest)
+    for line, problem in report.errors:
+        err.print(f"[yellow]line {line}:[/yellow] {problem}")
+    out.print(
+        f"{len(report.created)} calls added, {len(report.existing)} already present,"
+        f" {len(report.errors)} rows skipped"
+    )
+    if report.errors and not (report.created or report.existing):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def worker(
+    workers: Annotated[int | None, typer.Option(help="processes (default: one per core)")] = None,
+    drain: Annotated[bool, typer.Option(help="exit when no job is left")] = False,
+) -> None:
+    """Run background jobs (transcription, analysis) until stopped."""
+    from callcredit.jobs.worker import WorkerPool
+    from callcredit.transcription import engine as whisper
+
+    settings = _settings()
+    try:
+        whisper.resolve_model_dir(settings)
+    except CallCreditError as exc:
+        raise _fail(exc) from exc
+    _logging()
+    pool = WorkerPool(settings, count=workers, drain=drain)
+    pool.start()
+    err.print(f"callcredit worker: {pool.count} process(es); Ctrl-C stops after the current job")
+    try:
+        pool.join()
+    except KeyboardInterrupt:
+        pool.stop()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    demo: Annotated[
+        bool, typer.Option(help="ingest the demo calls from fixtures/manifest.csv")
+    ] = False,
+    workers: Annotated[int | None, typer.Option(help="embedded worker processes; 0 = none")] = None,
+) -> None:
+    """Run the web service with an embedded job worker."""
+    import uvicorn
+
+    from callcredit.jobs.worker import WorkerPool
+    from callcredit.main import create_app
+    from callcredit.transcription import engine as whisper
+
+    settings = _settings()
+    try:
+        whisper.resolve_model_dir(settings)
+        application = create_app(settings)
+    except CallCreditError as exc:
+        raise _fail(exc) from exc
+    _logging()
+    if demo:
+        _load_demo(settings)
+    pool = None
+    count = settings.workers if workers is None else workers
+    if count > 0 and settings.embedded_worker:
+        pool = WorkerPool(settings, count=count)
+        pool.start()
+    err.print(f"callcredit on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    try:
+        uvicorn.run(application, host=host, port=port, log_level="info")
+    finally:
+        if pool is not None:
+            pool.stop()
+
+
+def _load_demo(settings: Settings) -> None:
+    from callcredit import orchestrator
+    from callcredit.database import make_engine
+
+    manifest = Path("fixtures/manifest.csv")
+    if not manifest.is_file():
+        err.print(
+            "[yellow]demo: fixtures/manifest.csv not found; run from the repository root[/yellow]"
+        )
+        return
+    report = orchestrator.ingest_manifest(
+        engine=make_engine(settings.database_url), settings=settings, path=manifest
+    )
+    err.print(f"demo: {len(report.created)} calls added, {len(report.existing)} already present")
+
+
+def _logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+if __name__ == "__main__":
+    app()

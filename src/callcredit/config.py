@@ -1,0 +1,46 @@
+"""Settings read from the environment (prefix ``CALLCREDIT_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_workers() -> int:
+    """Return one transcription worker per core: one-thread workers use cores best."""
+    return max(1, os.cpu_count() or 1)
+
+
+class Settings(BaseSettings):
+    """Everything that varies between deployments."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLCREDIT_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///callcredit.db",
+        description="SQLAlchemy URL; sqlite:///file.db or postgresql+psycopg://user:pw@host/db",
+    )
+    recordings_dir: Path = Field(default=Path("recordings"))
+    whisper_model_dir: Path | None = Field(
+        default=None,
+        description="CTranslate2 Whisper model folder; default: the bundled tiny.en",
+    )
+    compute_type: str = "int8"
+    threads: int = Field(default=1, ge=1, description="CPU threads per transcription worker")
+    workers: int = Field(default_factory=default_workers, ge=1)
+    beam_size: int = Field(default=1, ge=1)
+    max_upload_mb: int = Field(default=50, ge=1)
+    default_billed_cents: int = Field(default=4500, ge=0)
+    job_lease_seconds: int = Field(default=300, ge=5)
+    job_max_attempts: int = Field(default=3, ge=1)
+    policy: str = Field(default="default", description="policy name or path to a policy TOML")
+    demo: bool = Field(default=False, description="ingest fixtures/ demo data at start-up")
+    embedded_worker: bool = True
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """Return the upload limit in bytes."""
+        return self.max_upload_mb * 1024 * 1024

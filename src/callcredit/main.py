@@ -1,0 +1,47 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from callcredit import __version__, errors
+from callcredit.calls.router import router as calls_router
+from callcredit.config import Settings
+from callcredit.database import init_db, make_engine
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the FastAPI app for the given settings (no import-time globals)."""
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    settings.recordings_dir.mkdir(parents=True, exist_ok=True)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="callcredit",
+        version=__version__,
+        description="Review pay-per-call credit requests against the call recording.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    errors.install(app)
+    app.include_router(calls_router)
+
+    @app.get("/healthz", tags=["meta"])
+    def healthz() -> dict[str, str]:
+        """Say the service is up."""
+        return {"status": "ok", "version": __version__}
+
+    return app

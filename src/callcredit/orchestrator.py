@@ -1,0 +1,237 @@
+"""Cross-domain steps: ingest a recording, transcribe a call, run a claimed job."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from callcredit.audio import service as audio
+from callcredit.calls import manifest as manifest_reader
+from callcredit.calls import service as calls
+from callcredit.calls import storage
+from callcredit.calls.models import Call, CallCreate, ChannelLayout, TranscriptionStatus
+from callcredit.config import Settings
+from callcredit.exceptions import AudioError, CallCreditError, InvalidInput
+from callcredit.jobs import service as jobs
+from callcredit.jobs.models import Job, JobKind
+from callcredit.transcription import engine as whisper
+from callcredit.transcription.models import Transcript
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestResult:
+    """The call and whether this request created it (False: same recording seen before)."""
+
+    call: Call
+    created: bool
+
+
+def ingest_recording(
+    *, session: Session, settings: Settings, data: CallCreate, source: BinaryIO, filename: str
+) -> IngestResult:
+    """Validate and store a recording, create its call and enqueue its transcription."""
+    staged = storage.stage(
+        source=source,
+        recordings_dir=settings.recordings_dir,
+        filename=filename,
+        max_bytes=settings.max_upload_bytes,
+    )
+    try:
+        recording = audio.load_recording(path=staged.temp_path)
+        if data.channels == ChannelLayout.stereo and recording.channels != 2:
+            raise AudioError(
+                f"channels is 'stereo' but the recording has {recording.channels} channel(s)"
+            )
+        existing = calls.check_existing(session=session, call_id=data.call_id, sha256=staged.sha256)
+        if existing is not None:
+            storage.discard(staged)
+            return IngestResult(existing, created=False)
+        relative = storage.commit(staged=staged, recordings_dir=settings.recordings_dir)
+    except BaseException:
+        storage.discard(staged)
+        raise
+    info = calls.RecordingInfo(relative, staged.sha256, round(recording.duration, 3))
+    call = calls.create(
+        session=session,
+        data=data,
+        recording=info,
+        default_billed_cents=settings.default_billed_cents,
+    )
+    enqueue_transcription(session=session, settings=settings, call=call)
+    session.commit()
+    return IngestResult(call, created=True)
+
+
+def enqueue_transcription(*, session: Session, settings: Settings, call: Call) -> None:
+    """Queue a transcription job, or reuse a transcript of the same audio at once."""
+    if find_transcript(session=session, call=call) is not None:
+        calls.set_transcription_status(
+            session=session, call=call, status=TranscriptionStatus.transcribed
+        )
+        return
+    assert call.id is not None
+    jobs.create(
+        session=session,
+        kind=JobKind.transcribe,
+        subject_id=call.id,
+        max_attempts=settings.job_max_attempts,
+    )
+
+
+def find_transcript(*, session: Session, call: Call) -> Transcript | None:
+    """Return the stored transcript of this call's audio, if any."""
+    stmt = select(Transcript).where(
+        Transcript.recording_sha256 == call.recording_sha256,
+        Transcript.channels == str(call.channels),
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+@dataclass
+class ManifestReport:
+    """Counts and problems from ingesting a manifest."""
+
+    created: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    rows: list[manifest_reader.ManifestRow] = field(default_factory=list)
+
+
+def ingest_manifest(
+    *,
+    engine: Engine,
+    settings: Settings,
+    path: Path,
+    on_row: Callable[[manifest_reader.ManifestRow], None] | None = None,
+) -> ManifestReport:
+    """Ingest every usable row of a manifest, each in its own transaction."""
+    manifest = manifest_reader.read(path)
+    report = ManifestReport(errors=list(manifest.errors))
+    for row in manifest.rows:
+        try:
+            if not row.audio_path.is_file():
+                raise InvalidInput(f"audio file not found: {row.audio_path}")
+            with (
+                Session(engine, expire_on_commit=False) as session,
+                row.audio_path.open("rb") as fh,
+            ):
+                result = ingest_recording(
+                    session=session,
+                    settings=settings,
+                    data=row.call,
+                    source=fh,
+                    filename=row.audio_path.name,
+                )
+            (report.created if result.created else report.existing).append(row.call.call_id)
+            report.rows.append(row)
+        except CallCreditError as exc:
+            report.errors.append((row.line, f"{row.call.call_id}: {exc.message}"))
+        if on_row is not None:
+            on_row(row)
+    return report
+
+
+def transcribe_call(*, engine: Engine, settings: Settings, call_pk: int) -> Transcript:
+    """Transcribe one call's recording (once per distinct audio) and store the transcript."""
+    with Session(engine, expire_on_commit=False) as session:
+        call = session.get(Call, call_pk)
+        if call is None:
+            raise InvalidInput(f"call #{call_pk} no longer exists")
+        existing = find_transcript(session=session, call=call)
+        if existing is None:
+            calls.set_transcription_status(
+                session=session, call=call, status=TranscriptionStatus.transcribing
+            )
+        session.commit()
+    if existing is None:
+        # No transaction is open while the model runs: SQLite writers would wait on us.
+        path = settings.recordings_dir / call.recording_path
+        transcriber = whisper.get_transcriber(settings)
+        data = transcriber.transcribe(path, channels=str(call.channels))
+        existing = _store_transcript(engine=engine, call=call, data=data)
+    with Session(engine, expire_on_commit=False) as session:
+        call = session.get(Call, call_pk)
+        assert call is not None
+        calls.set_transcription_status(
+            session=session, call=call, status=TranscriptionStatus.transcribed
+        )
+        session.commit()
+    return existing
+
+
+def _store_transcript(*, engine: Engine, call: Call, data: whisper.TranscriptData) -> Transcript:
+    with Session(engine, expire_on_commit=False) as session:
+        transcript = Transcript(
+            recording_sha256=call.recording_sha256,
+            channels=str(call.channels),
+            model=data.model,
+            language=data.language,
+            duration=data.duration,
+            segments=[s.model_dump() for s in data.segments],
+        )
+        session.add(transcript)
+        try:
+            session.commit()
+        except Exception:
+            # Another worker stored the same audio first: keep theirs.
+            session.rollback()
+            found = find_transcript(session=session, call=call)
+            if found is None:
+                raise
+            return found
+        return transcript
+
+
+def mark_transcription_failed(*, engine: Engine, call_pk: int, error: str) -> None:
+    """Record why a call's recording could not be transcribed."""
+    with Session(engine) as session:
+        call = session.get(Call, call_pk)
+        if call is not None:
+            calls.set_transcription_status(
+                session=session,
+                call=call,
+                status=TranscriptionStatus.transcription_failed,
+                error=error,
+            )
+            session.commit()
+
+
+def run_job(*, engine: Engine, settings: Settings, job: Job) -> None:
+    """Run one claimed job and record its outcome; never raise for the job's own failure."""
+    try:
+        if job.kind == JobKind.transcribe:
+            transcribe_call(engine=engine, settings=settings, call_pk=job.subject_id)
+        else:
+            raise InvalidInput(f"no handler for job kind {job.kind!r}")
+    except AudioError as exc:
+        # Undecodable audio will not decode next time either: fail at once, keep going.
+        log.warning("job %s: %s", job.id, exc.message)
+        mark_transcription_failed(engine=engine, call_pk=job.subject_id, error=exc.message)
+        _finish(engine, job, error=exc.message, retry=False)
+        return
+    except Exception as exc:
+        log.exception("job %s failed", job.id)
+        requeued = _finish(engine, job, error=f"{type(exc).__name__}: {exc}", retry=True)
+        if not requeued and job.kind == JobKind.transcribe:
+            mark_transcription_failed(engine=engine, call_pk=job.subject_id, error=str(exc))
+        return
+    _finish(engine, job)
+
+
+def _finish(engine: Engine, job: Job, *, error: str | None = None, retry: bool = True) -> bool:
+    with Session(engine, expire_on_commit=False) as session:
+        fresh = session.get(Job, job.id)
+        assert fresh is not None
+        if error is None:
+            jobs.complete(session=session, job=fresh)
+            return False
+        return jobs.fail(session=session, job=fresh, error=error, retry=retry)
