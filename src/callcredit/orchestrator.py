@@ -21,8 +21,8 @@ from callcredit.config import Settings
 from callcredit.exceptions import AudioError, CallCreditError, InvalidInput
 from callcredit.jobs import service as jobs
 from callcredit.jobs.models import Job, JobKind
-from callcredit.transcription import engine as whisper
 from callcredit.transcription.models import Transcript
+from callcredit.transcription.schemas import TranscriptData
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,7 @@ def ingest_manifest(
             report.errors.append((row.line, f"{row.call.call_id}: {exc.message}"))
         if on_row is not None:
             on_row(row)
+    report.errors.sort()
     return report
 
 
@@ -154,6 +155,9 @@ def transcribe_call(*, engine: Engine, settings: Settings, call_pk: int) -> Tran
         session.commit()
     if existing is None:
         # No transaction is open while the model runs: SQLite writers would wait on us.
+        # Imported here: faster-whisper is heavy and the API process never needs it.
+        from callcredit.transcription import engine as whisper
+
         path = settings.recordings_dir / call.recording_path
         transcriber = whisper.get_transcriber(settings)
         data = transcriber.transcribe(path, channels=str(call.channels))
@@ -168,7 +172,7 @@ def transcribe_call(*, engine: Engine, settings: Settings, call_pk: int) -> Tran
     return existing
 
 
-def _store_transcript(*, engine: Engine, call: Call, data: whisper.TranscriptData) -> Transcript:
+def _store_transcript(*, engine: Engine, call: Call, data: TranscriptData) -> Transcript:
     with Session(engine, expire_on_commit=False) as session:
         transcript = Transcript(
             recording_sha256=call.recording_sha256,

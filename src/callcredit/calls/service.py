@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -100,7 +100,7 @@ def create(
         call_id=data.call_id,
         business_id=data.business_id,
         caller_number=data.caller_number,
-        called_at=data.called_at,
+        called_at=data.called_at.astimezone(UTC),
         billed_cents=default_billed_cents if data.billed_cents is None else data.billed_cents,
         channels=data.channels,
         duration_seconds=recording.duration_seconds,
