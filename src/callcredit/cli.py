@@ -14,12 +14,17 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from callcredit.config import Settings
 from callcredit.exceptions import CallCreditError
+from callcredit.identity.cli import businesses_app, users_app
+from callcredit.notifications.cli import notify
 
 app = typer.Typer(
     help="Review pay-per-call credit requests against the call recording.", no_args_is_help=True
 )
 err = Console(stderr=True)
 out = Console()
+app.add_typer(users_app, name="users")
+app.add_typer(businesses_app, name="businesses")
+app.command("notify")(notify)
 
 
 def _settings(database: str | None = None) -> Settings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,9 +36,29 @@ class Settings(BaseSettings):
     default_billed_cents: int = Field(default=4500, ge=0)
     job_lease_seconds: int = Field(default=300, ge=5)
     job_max_attempts: int = Field(default=3, ge=1)
+    review_lease_seconds: int = Field(
+        default=900, ge=5, description="how long a reviewer holds a claimed request"
+    )
     policy: str = Field(default="default", description="policy name or path to a policy TOML")
     demo: bool = Field(default=False, description="ingest fixtures/ demo data at start-up")
     embedded_worker: bool = True
+    # identity
+    session_hours: int = Field(default=12, ge=1, description="how long a sign-in lasts")
+    cookie_secure: bool = Field(
+        default=False, description="send the session cookie over HTTPS only (set behind TLS)"
+    )
+    # notifications (outbox sender); an empty smtp_host keeps messages in the outbox
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = True
+    smtp_from: str = "callcredit@localhost"
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    notify_interval_seconds: float = Field(default=5.0, gt=0, description="sender poll interval")
+    notify_retry_base_seconds: float = Field(default=30.0, gt=0)
+    notify_retry_max_seconds: float = Field(default=3600.0, gt=0, description="backoff cap")
+    notify_lease_seconds: int = Field(default=300, ge=5)
 
     @property
     def max_upload_bytes(self) -> int:

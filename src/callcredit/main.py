@@ -11,7 +11,14 @@ from fastapi import FastAPI
 from callcredit import __version__, errors
 from callcredit.calls.router import router as calls_router
 from callcredit.config import Settings
+from callcredit.credits.queue_router import router as queue_router
+from callcredit.credits.router import router as credits_router
 from callcredit.database import init_db, make_engine
+from callcredit.exceptions import Unauthorized
+from callcredit.identity.deps import unauthorized_handler
+from callcredit.identity.router import router as identity_router
+from callcredit.notifications.router import router as notifications_router
+from callcredit.reports.router import router as reports_router
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +44,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     errors.install(app)
+    # More specific than the CallCreditError handler: adds WWW-Authenticate to every 401.
+    app.add_exception_handler(Unauthorized, unauthorized_handler)
     app.include_router(calls_router)
+    app.include_router(identity_router)
+    app.include_router(notifications_router)
+    app.include_router(credits_router)
+    app.include_router(queue_router)
+    app.include_router(reports_router)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

@@ -1,0 +1,80 @@
+"""Weigh the cues for and against each reason into a verdict with a confidence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .lexicon import Rules
+from .models import REASON_CODES, Cue, ReasonAssessment, ReasonCode, Verdict
+
+CONTRA_DISCOUNT = 0.5  # how much the losing side's strength lowers the winner's confidence
+
+
+def strength(cues: Iterable[Cue]) -> float:
+    """Return 1 - prod(1 - c) over the strongest cue of each kind (repeats do not add up)."""
+    best: dict[str, float] = {}
+    for cue in cues:
+        best[cue.cue] = max(best.get(cue.cue, 0.0), cue.confidence)
+    miss = 1.0
+    for value in best.values():
+        miss *= 1.0 - value
+    return 1.0 - miss
+
+
+def _verdict(support: float, contra: float, rules: Rules) -> tuple[Verdict, float]:
+    """Return the verdict and its confidence from the two sides' strengths."""
+    th = rules.thresholds
+    if support >= th.decide and support - contra >= th.margin:
+        return "supported", support * (1.0 - CONTRA_DISCOUNT * contra)
+    if contra >= th.decide and contra - support >= th.margin:
+        return "contradicted", contra * (1.0 - CONTRA_DISCOUNT * support)
+    # Nothing decisive: the stronger either side, the less sure "we cannot tell" is.
+    return "inconclusive", min(0.9, max(0.3, 1.0 - max(support, contra)))
+
+
+def assess(reason: ReasonCode, by_name: dict[str, list[Cue]], rules: Rules) -> ReasonAssessment:
+    """Return the assessment of one reason from cues grouped by name."""
+    spec = rules.reasons[reason]
+    supporting = [c for n in spec.supports for c in by_name.get(n, [])]
+    contradicting = [c for n in spec.contradicts for c in by_name.get(n, [])]
+    support, contra = strength(supporting), strength(contradicting)
+    verdict, confidence = _verdict(support, contra, rules)
+    if reason == "other":
+        verdict, confidence = "inconclusive", 0.0  # "other" always goes to a person
+    return ReasonAssessment(
+        reason=reason,
+        verdict=verdict,
+        confidence=round(confidence, 4),
+        support=round(support, 4),
+        contra=round(contra, 4),
+        supporting=sorted(supporting, key=lambda c: -c.confidence),
+        contradicting=sorted(contradicting, key=lambda c: -c.confidence),
+    )
+
+
+def _override(found: ReasonAssessment, by: ReasonAssessment) -> ReasonAssessment:
+    """Return `found` contradicted by the evidence of a supported overriding reason."""
+    contra = max(found.contra, by.confidence)
+    return found.model_copy(
+        update={
+            "verdict": "contradicted",
+            "confidence": by.confidence,
+            "contra": round(contra, 4),
+            "contradicting": by.supporting + found.contradicting,
+        }
+    )
+
+
+def assess_all(cues: Iterable[Cue], rules: Rules) -> dict[ReasonCode, ReasonAssessment]:
+    """Return an assessment for every reason code, applying `overridden_by` rules."""
+    by_name: dict[str, list[Cue]] = {}
+    for cue in cues:
+        by_name.setdefault(cue.cue, []).append(cue)
+    out = {code: assess(code, by_name, rules) for code in REASON_CODES}  # type: ignore[misc]
+    floor = rules.thresholds.finding
+    for code, spec in rules.reasons.items():
+        for other in spec.overridden_by:
+            by = out[other]
+            if by.verdict == "supported" and by.confidence >= floor:
+                out[code] = _override(out[code], by)
+    return out

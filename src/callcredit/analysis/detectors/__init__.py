@@ -1,0 +1,1 @@
+"""Detectors: small pure functions that turn a scanned call into cues."""

@@ -1,0 +1,161 @@
+"""Service-area detector: ZIP codes and places the caller mentions versus the service area."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from ..lexicon import Scan
+from ..matcher import Phrase, PhraseMatcher
+from ..models import Cue
+from ..text import STOPWORDS, digits_of_run, is_number_token, normalize_phrase
+from ..view import TranscriptView
+from .common import caller_segments, cue_from_span, phrase_cues
+
+_ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
+MONEY_WORDS = frozenset({"dollar", "dollars", "buck", "bucks", "k", "grand", "hundred", "thousand"})
+ZIP_INTRO_REACH = 5
+PLACE_WORDS = 3
+PLACE_MATCH = 85.0
+
+
+@dataclass(frozen=True)
+class ZipMention:
+    """A ZIP code said in the call, at words [first_word, last_word]."""
+
+    zip: str
+    first_word: int
+    last_word: int
+    introduced: bool  # "my zip code is ..." came just before
+
+
+@dataclass(frozen=True)
+class ServiceArea:
+    """A business's service area split into ZIP codes and place names."""
+
+    zips: frozenset[str]
+    places: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, entries: list[str]) -> ServiceArea:
+        """Split entries such as ["95814", "Sacramento", "Elk Grove"] into ZIPs and places."""
+        zips = frozenset(e.strip()[:5] for e in entries if _ZIP.match(e.strip()))
+        places = tuple(e.strip() for e in entries if e.strip() and not _ZIP.match(e.strip()))
+        return cls(zips, places)
+
+
+def _number_runs(view: TranscriptView) -> list[tuple[int, int]]:
+    """Return [first, last] token ranges of consecutive number tokens within one turn."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, raw in enumerate(view.raw_tokens):
+        continues = start is not None and view.token_segment[i] == view.token_segment[i - 1]
+        # "oh"/"o" is a zero only inside a run of digits ("nine five eight oh one").
+        if is_number_token(raw) or (continues and raw in ("oh", "o")):
+            if not continues:
+                if start is not None:
+                    runs.append((start, i - 1))
+                start = i
+            continue
+        if start is not None:
+            runs.append((start, i - 1))
+            start = None
+    if start is not None:
+        runs.append((start, len(view.raw_tokens) - 1))
+    return runs
+
+
+def extract_zips(view: TranscriptView, intro_tokens: set[int] | None = None) -> list[ZipMention]:
+    """Return ZIP codes said as "95814", "9 5 8 1 4", "nine five eight one four" or similar."""
+    intro_tokens = intro_tokens or set()
+    found: list[ZipMention] = []
+    for first, last in _number_runs(view):
+        while last >= first and view.raw_tokens[last] in ("oh", "o"):
+            last -= 1
+        digits = digits_of_run(view.raw_tokens[first : last + 1])
+        if len(digits) != 5 or _is_money(view, first, last):
+            continue
+        introduced = any(t in intro_tokens for t in range(first - ZIP_INTRO_REACH, first))
+        found.append(
+            ZipMention(digits, view.token_word[first], view.token_last_word[last], introduced)
+        )
+    return found
+
+
+def _is_money(view: TranscriptView, first: int, last: int) -> bool:
+    """Return True when the number is an amount ("$12,500", "twelve thousand dollars")."""
+    word = view.words[view.token_word[first]].text
+    after = view.raw_tokens[last + 1] if last + 1 < len(view.raw_tokens) else ""
+    return "$" in word or after in MONEY_WORDS
+
+
+def detect_zips(scan: Scan, area: ServiceArea) -> list[Cue]:
+    """Return zip_inside / zip_outside cues for ZIP codes the caller says."""
+    if not area.zips:
+        return []
+    view = scan.view
+    callers = set(caller_segments(scan))
+    intro = {t for h in scan.group("zip_intro") for t in range(h.first, h.last + 1)}
+    cues = []
+    for mention in extract_zips(view, intro):
+        if view.words[mention.first_word].segment not in callers:
+            continue
+        name = "zip_inside" if mention.zip in area.zips else "zip_outside"
+        weight = scan.lexicon.weight(name) * (1.0 if mention.introduced else 0.85)
+        cues.append(cue_from_span(view, name, weight, mention.first_word, mention.last_word, mention.zip))
+    return cues
+
+
+@lru_cache(maxsize=256)
+def _place_matcher(places: tuple[str, ...]) -> PhraseMatcher:
+    """Compile a matcher for one service area's place names."""
+    return PhraseMatcher(Phrase("place", p, normalize_phrase(p)) for p in places)
+
+
+def _named_place(view: TranscriptView, after_word: int) -> tuple[int, int] | None:
+    """Return words [first, last] of a capitalised place name right after `after_word`."""
+    seg = view.words[after_word].segment
+    last = None
+    for w in range(after_word + 1, min(after_word + 1 + PLACE_WORDS, len(view.words))):
+        word = view.words[w]
+        bare = word.text.strip(" ,.?!;:\"'")
+        if word.segment != seg or not bare[:1].isupper() or bare.lower() in STOPWORDS:
+            break
+        last = w
+        if word.text.rstrip().endswith((",", ".", "?", "!", ";")):
+            break
+    return None if last is None else (after_word + 1, last)
+
+
+def detect_places(scan: Scan, area: ServiceArea) -> list[Cue]:
+    """Return place_inside for service-area places named, place_outside for other places."""
+    if not area.places:
+        return []
+    view = scan.view
+    callers = set(caller_segments(scan))
+    cues = []
+    for hit in _place_matcher(area.places).match(view):
+        if view.token_segment[hit.first] in callers:
+            first, last = view.token_word[hit.first], view.token_last_word[hit.last]
+            weight = scan.lexicon.weight("place_inside") * hit.score
+            cues.append(cue_from_span(view, "place_inside", weight, first, last, hit.phrase.text))
+    known = {c.start for c in cues}
+    for hit in scan.group("area_intro"):
+        found = _named_place(view, view.token_last_word[hit.last])
+        if found is None or view.words[found[0]].start in known:
+            continue
+        name = view.span(*found).text.strip(" ,.?!;:")
+        if max((fuzz.ratio(name.lower(), p.lower()) for p in area.places), default=0) < PLACE_MATCH:
+            weight = scan.lexicon.weight("place_outside")
+            cues.append(cue_from_span(view, "place_outside", weight, found[0], found[1], name))
+    return cues
+
+
+def detect_area(scan: Scan, service_area: list[str]) -> list[Cue]:
+    """Return every out-of-area / in-area cue: ZIPs, places and what the business says."""
+    area = ServiceArea.parse(service_area)
+    groups = ("out_of_area_business", "out_of_area_caller", "in_area_business")
+    return detect_zips(scan, area) + detect_places(scan, area) + phrase_cues(scan, groups)

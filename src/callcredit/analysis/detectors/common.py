@@ -1,0 +1,92 @@
+"""Helpers shared by detectors: turning hits into cues and telling caller turns apart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..lexicon import Scan
+from ..matcher import Hit
+from ..models import Cue
+from ..view import TranscriptView
+
+# Cue groups only the business (or its voicemail) says; in mono they mark business turns.
+BUSINESS_GROUPS = (
+    "voicemail_greeting", "business_intro", "live_answer", "booking_business",
+    "in_area_business", "out_of_area_business", "wrong_category_business",
+    "business_scope", "job_seeker_business", "spam_response",
+)
+
+
+def cue_from_span(
+    view: TranscriptView,
+    name: str,
+    confidence: float,
+    first_word: int,
+    last_word: int,
+    value: str | None = None,
+) -> Cue:
+    """Return a cue for words [first_word, last_word] with their sentence as context."""
+    span = view.span(first_word, last_word)
+    context = view.context_span(first_word, last_word)
+    return Cue(
+        cue=name,
+        confidence=round(min(max(confidence, 0.0), 1.0), 4),
+        start=span.start,
+        end=span.end,
+        speaker=span.speaker,
+        text=span.text,
+        value=value,
+        context=context.text,
+        context_start=context.start,
+        context_end=context.end,
+    )
+
+
+def cue_from_hit(
+    scan: Scan, hit: Hit, name: str | None = None, confidence: float | None = None,
+    value: str | None = None,
+) -> Cue:
+    """Return the cue of one phrase hit, named after its group unless told otherwise."""
+    view = scan.view
+    return cue_from_span(
+        view,
+        name or hit.phrase.group,
+        hit.confidence if confidence is None else confidence,
+        view.token_word[hit.first],
+        view.token_last_word[hit.last],
+        value,
+    )
+
+
+def phrase_cues(scan: Scan, groups: Iterable[str]) -> list[Cue]:
+    """Return a cue for every hit of the given cue groups."""
+    return [cue_from_hit(scan, hit) for group in groups for hit in scan.group(group)]
+
+
+def is_stereo(view: TranscriptView) -> bool:
+    """Return True when turns carry caller/business labels (a two-channel recording)."""
+    return any(s != "unknown" for s in view.speakers)
+
+
+def business_like_segments(scan: Scan) -> set[int]:
+    """Return the turns that contain something only the business or its voicemail says."""
+    view = scan.view
+    return {view.token_segment[h.first] for g in BUSINESS_GROUPS for h in scan.group(g)}
+
+
+def caller_segments(scan: Scan) -> list[int]:
+    """Return the caller's turns; in mono, the turns that do not sound like the business."""
+    view = scan.view
+    if is_stereo(view):
+        return [i for i, s in enumerate(view.speakers) if s == "caller"]
+    business = business_like_segments(scan)
+    return [i for i in range(len(view.speakers)) if i not in business]
+
+
+def segment_tokens(view: TranscriptView, segments: Iterable[int]) -> list[int]:
+    """Return the token indices of the given turns, in order."""
+    out: list[int] = []
+    for seg in segments:
+        lo, hi = view.segment_tokens[seg]
+        out.extend(range(lo, hi))
+    return out

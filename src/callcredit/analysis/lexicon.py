@@ -1,0 +1,256 @@
+"""Load the phrase data (cues, taxonomy, rules) once and scan transcripts with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from callcredit.exceptions import ConfigurationError
+from callcredit.transcription.schemas import Speaker
+
+from .matcher import Hit, Phrase, PhraseMatcher
+from .models import REASON_CODES, ReasonCode
+from .text import normalize_phrase, split_raw, stem
+from .tomlfile import M, locate, read_toml, validate
+from .view import TranscriptView
+
+DATA_DIR = Path(__file__).parent / "data"
+CATEGORY_PREFIX = "category:"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CueGroup(_Strict):
+    """One table of cues.toml."""
+
+    meaning: str
+    speakers: list[Speaker]
+    weight: float = Field(ge=0.0, le=1.0)
+    negatable: bool = True
+    phrases: list[str] = Field(min_length=1)
+
+
+class CueFile(_Strict):
+    """cues.toml: cue groups plus the greeting word list."""
+
+    groups: dict[str, CueGroup]
+    greetings: list[str]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split(cls, data: dict[str, object]) -> dict[str, object]:
+        """Read every table but [greetings] as a cue group."""
+        data = dict(data)
+        greetings = data.pop("greetings", {})
+        words = greetings.get("words", []) if isinstance(greetings, dict) else greetings
+        return {"groups": data, "greetings": words}
+
+
+class Category(_Strict):
+    """One home-service category of the taxonomy."""
+
+    label: str
+    aliases: list[str] = Field(default_factory=list)
+    related: list[str] = Field(default_factory=list)
+    phrases: list[str] = Field(min_length=1)
+
+
+class Taxonomy(_Strict):
+    """taxonomy.toml: categories keyed by slug."""
+
+    categories: dict[str, Category]
+
+    @field_validator("categories")
+    @classmethod
+    def _related_known(cls, value: dict[str, Category]) -> dict[str, Category]:
+        """Require `related` to name existing slugs."""
+        for slug, cat in value.items():
+            unknown = [r for r in cat.related if r not in value]
+            if unknown:
+                raise ValueError(f"{slug}: related names unknown categories {unknown}")
+        return value
+
+    def resolve(self, name: str | None) -> str | None:
+        """Return the slug for a category slug, label or alias (any case), or None."""
+        if not name:
+            return None
+        key = " ".join(split_raw(name))
+        for slug, cat in self.categories.items():
+            names = [slug.replace("_", " "), cat.label, *cat.aliases]
+            if key in {" ".join(split_raw(n)) for n in names}:
+                return slug
+        return None
+
+
+class Thresholds(_Strict):
+    """Verdict thresholds of rules.toml."""
+
+    decide: float = Field(ge=0.0, le=1.0)
+    margin: float = Field(ge=0.0, le=1.0)
+    finding: float = Field(ge=0.0, le=1.0)
+
+
+class ReasonCues(_Strict):
+    """The cues that support and contradict one reason."""
+
+    supports: list[str]
+    contradicts: list[str]
+    overridden_by: list[ReasonCode] = Field(default_factory=list)
+
+
+class Rules(_Strict):
+    """rules.toml."""
+
+    thresholds: Thresholds
+    measured: dict[str, float]
+    reasons: dict[ReasonCode, ReasonCues]
+
+    @field_validator("reasons")
+    @classmethod
+    def _all_reasons(cls, value: dict[ReasonCode, ReasonCues]) -> dict[ReasonCode, ReasonCues]:
+        """Require an entry for every reason code."""
+        missing = [c for c in REASON_CODES if c not in value]
+        if missing:
+            raise ValueError(f"missing reasons: {', '.join(missing)}")
+        return value
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """All phrase data, compiled into one matcher."""
+
+    cues: dict[str, CueGroup]
+    greetings: frozenset[str]
+    taxonomy: Taxonomy
+    rules: Rules
+    matcher: PhraseMatcher = field(repr=False)
+
+    def weight(self, cue: str) -> float:
+        """Return the confidence of a measured cue."""
+        return self.rules.measured[cue]
+
+
+def _load_file(model: type[M], path: Path) -> tuple[M, str]:
+    """Read and validate one data file."""
+    data, text = read_toml(path)
+    return validate(model, data, text, path), text
+
+
+def _check_rule_names(rules: Rules, text: str, known: set[str], path: Path) -> None:
+    """Fail when rules.toml names a cue no detector produces."""
+    for reason, cues in rules.reasons.items():
+        for side in ("supports", "contradicts"):
+            unknown = [c for c in getattr(cues, side) if c not in known]
+            if unknown:
+                line = locate(text, ["reasons", reason, side])
+                raise ConfigurationError(
+                    f"{path}, line {line}: reasons.{reason}.{side}: unknown cue {unknown[0]!r}",
+                    details={"file": str(path), "line": line, "key": f"reasons.{reason}.{side}"},
+                )
+
+
+def _phrases(cues: CueFile, taxonomy: Taxonomy) -> list[Phrase]:
+    """Return every cue and category phrase as matcher phrases."""
+    out = [
+        Phrase(name, text, normalize_phrase(text), group.weight)
+        for name, group in cues.groups.items()
+        for text in group.phrases
+    ]
+    out += [
+        Phrase(CATEGORY_PREFIX + slug, text, normalize_phrase(text), 1.0)
+        for slug, cat in taxonomy.categories.items()
+        for text in cat.phrases
+    ]
+    return out
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(data_dir: Path = DATA_DIR) -> Lexicon:
+    """Load cues.toml, taxonomy.toml and rules.toml from a folder and compile them (cached)."""
+    cues, _ = _load_file(CueFile, data_dir / "cues.toml")
+    taxonomy, _ = _load_file(Taxonomy, data_dir / "taxonomy.toml")
+    rules, rules_text = _load_file(Rules, data_dir / "rules.toml")
+    _check_rule_names(rules, rules_text, set(cues.groups) | set(rules.measured), data_dir)
+    greetings = frozenset(stem(w) for word in cues.greetings for w in split_raw(word))
+    matcher = PhraseMatcher(_phrases(cues, taxonomy))
+    return Lexicon(dict(cues.groups), greetings, taxonomy, rules, matcher)
+
+
+def load_taxonomy() -> Taxonomy:
+    """Return the shipped category taxonomy."""
+    return load_lexicon().taxonomy
+
+
+@dataclass
+class Scan:
+    """A transcript view with every phrase hit, filtered by speaker, negation and overlap."""
+
+    view: TranscriptView
+    lexicon: Lexicon
+    hits: dict[str, list[Hit]]
+
+    def group(self, name: str) -> list[Hit]:
+        """Return the hits of one cue group (or "category:<slug>")."""
+        return self.hits.get(name, [])
+
+    def speaker(self, hit: Hit) -> Speaker:
+        """Return who said a hit."""
+        return self.view.speakers[self.view.token_segment[hit.first]]
+
+    def categories(self) -> dict[str, list[Hit]]:
+        """Return category hits keyed by slug."""
+        n = len(CATEGORY_PREFIX)
+        return {k[n:]: v for k, v in self.hits.items() if k.startswith(CATEGORY_PREFIX)}
+
+
+def scan(view: TranscriptView, lexicon: Lexicon | None = None) -> Scan:
+    """Find every phrase of the lexicon in the view."""
+    lexicon = lexicon or load_lexicon()
+    kept: list[Hit] = []
+    for hit in lexicon.matcher.match(view):
+        group = lexicon.cues.get(hit.phrase.group)
+        if group is None:
+            kept.append(hit)
+            continue
+        speaker = view.speakers[view.token_segment[hit.first]]
+        if speaker not in group.speakers or (group.negatable and hit.negated):
+            continue
+        kept.append(hit)
+    by_group: dict[str, list[Hit]] = {}
+    for hit in _drop_contained(kept):
+        by_group.setdefault(hit.phrase.group, []).append(hit)
+    return Scan(view, lexicon, by_group)
+
+
+def _drop_contained(hits: list[Hit]) -> list[Hit]:
+    """Drop a hit lying inside a longer hit of the same family (cues or categories).
+
+    The longer phrase is the more specific reading: "water heater" is plumbing, not the
+    "heater" of HVAC; "return your call as soon as possible" is a greeting, not a booking.
+    Phrases of weight 0 only mark positions and are always kept.
+    """
+    ordered = sorted(hits, key=lambda h: (h.first, -(h.last - h.first)))
+    kept: list[Hit] = []
+    active: list[Hit] = []
+    for hit in ordered:
+        if hit.phrase.weight == 0.0:
+            kept.append(hit)
+            continue
+        active = [a for a in active if a.last >= hit.first]
+        family = hit.phrase.group.startswith(CATEGORY_PREFIX)
+        inside = any(
+            a.first <= hit.first
+            and hit.last <= a.last
+            and (a.last - a.first) > (hit.last - hit.first)
+            and a.phrase.group.startswith(CATEGORY_PREFIX) == family
+            for a in active
+        )
+        if not inside:
+            kept.append(hit)
+            active.append(hit)
+    return sorted(kept, key=lambda h: (h.first, h.last))

@@ -1,0 +1,114 @@
+"""Normalise spoken words into matching tokens: lower case, no punctuation, light stemming."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Apostrophes vanish ("don't" -> "dont") so contractions stay one token, as in the phrase lists.
+_APOSTROPHES = re.compile(r"[’'`´]")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}
+TEEN_WORDS = {
+    "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
+    "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
+}
+TENS_WORDS = {
+    "twenty": "2", "thirty": "3", "forty": "4", "fifty": "5", "sixty": "6", "seventy": "7",
+    "eighty": "8", "ninety": "9",
+}
+_SPELLED_NUMBERS = {w: d for w, d in {**DIGIT_WORDS, **TEEN_WORDS}.items() if w not in ("oh", "o")}
+NUMBER_WORDS = frozenset(DIGIT_WORDS) | frozenset(TEEN_WORDS) | frozenset(TENS_WORDS)
+
+# Words that flip the meaning of a phrase that follows them ("I don't need an appointment").
+NEGATIONS = frozenset(
+    {"not", "dont", "doesnt", "didnt", "wont", "never", "isnt", "arent", "wasnt", "cant", "nothing"}
+)
+
+STOPWORDS = frozenset(
+    "a an the to of and or i im me my we you your it its is are be in on at for with this that"
+    " do can so uh um".split()
+)
+
+
+def split_raw(text: str) -> list[str]:
+    """Split one ASR word (may hold punctuation or several parts) into lower-case pieces."""
+    return [p for p in _NON_ALNUM.split(_APOSTROPHES.sub("", text.lower())) if p]
+
+
+@lru_cache(maxsize=65536)
+def stem(token: str) -> str:
+    """Strip common English suffixes so "leaking", "leaks" and "leak" compare equal."""
+    # Spelled numbers compare as digits, so "press one" also finds "press 1".
+    spelled = _SPELLED_NUMBERS.get(token)
+    if spelled is not None:
+        return spelled
+    if token.isdigit() or len(token) <= 3:
+        return token
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            if suffix == "s" and token.endswith(("ss", "us", "is")):
+                return token
+            if suffix == "es" and not token.endswith(("shes", "ches", "xes", "sses", "zes")):
+                continue
+            base = token[: len(token) - len(suffix)] + keep
+            # "running" -> "runn" -> "run", "clogged" -> "clogg" -> "clog".
+            if len(base) >= 4 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]
+            return base
+    return token
+
+
+def merge_letters(pieces: list[str]) -> list[str]:
+    """Join runs of single letters that ASR spells out ("a c" -> "ac", "h v a c" -> "hvac")."""
+    out: list[str] = []
+    run: list[str] = []
+    for piece in [*pieces, ""]:
+        if len(piece) == 1 and piece.isalpha():
+            run.append(piece)
+            continue
+        if len(run) >= 2:
+            out.append("".join(run))
+        else:
+            out.extend(run)
+        run = []
+        if piece:
+            out.append(piece)
+    return out
+
+
+def normalize_phrase(phrase: str) -> tuple[str, ...]:
+    """Return the stemmed tokens of a phrase from a lexicon, as transcript words are tokenised."""
+    return tuple(stem(p) for p in merge_letters(split_raw(phrase)))
+
+
+def digits_of_run(tokens: list[str]) -> str:
+    """Turn spoken or written number tokens into one digit string ("ninety five" -> "95")."""
+    out: list[str] = []
+    pending_tens = ""
+    for tok in tokens:
+        if tok in TENS_WORDS:
+            if pending_tens:
+                out.append(pending_tens + "0")
+            pending_tens = TENS_WORDS[tok]
+            continue
+        if pending_tens and tok in DIGIT_WORDS and tok not in ("zero", "oh", "o"):
+            out.append(pending_tens + DIGIT_WORDS[tok])
+            pending_tens = ""
+            continue
+        if pending_tens:
+            out.append(pending_tens + "0")
+            pending_tens = ""
+        out.append(DIGIT_WORDS.get(tok) or TEEN_WORDS.get(tok) or tok)
+    if pending_tens:
+        out.append(pending_tens + "0")
+    return "".join(out)
+
+
+def is_number_token(token: str) -> bool:
+    """Return True for digits and spelled-out numbers (but not for "o"/"oh" on their own)."""
+    return token.isdigit() or token in NUMBER_WORDS

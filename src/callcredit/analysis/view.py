@@ -1,0 +1,135 @@
+"""A flat, tokenised view of a transcript that maps every token back to its word and time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from callcredit.transcription.schemas import Speaker, TranscriptData, Word
+
+from .text import merge_letters, split_raw, stem
+
+_SENTENCE_END = (".", "?", "!")
+
+
+@dataclass(frozen=True, slots=True)
+class FlatWord:
+    """One transcript word with its turn's speaker and segment index."""
+
+    start: float
+    end: float
+    text: str
+    speaker: Speaker
+    segment: int
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A run of words [first, last] (inclusive word indices) with its times and text."""
+
+    first: int
+    last: int
+    start: float
+    end: float
+    speaker: Speaker
+    text: str
+
+
+@dataclass(slots=True)
+class TranscriptView:
+    """Words in time order, their matching tokens, and the turn each belongs to."""
+
+    words: list[FlatWord] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+    raw_tokens: list[str] = field(default_factory=list)
+    token_word: list[int] = field(default_factory=list)
+    token_last_word: list[int] = field(default_factory=list)
+    token_segment: list[int] = field(default_factory=list)
+    segment_tokens: list[tuple[int, int]] = field(default_factory=list)
+    speakers: list[Speaker] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, transcript: TranscriptData) -> TranscriptView:
+        """Tokenise every segment; words without times get their segment's span spread evenly."""
+        view = cls()
+        for seg_index, seg in enumerate(transcript.segments):
+            first_token = len(view.tokens)
+            for word in _segment_words(seg.words, seg.text, seg.start, seg.end):
+                view._add_word(word, seg.speaker, seg_index)
+            view.segment_tokens.append((first_token, len(view.tokens)))
+            view.speakers.append(seg.speaker)
+        return view
+
+    def _add_word(self, word: Word, speaker: Speaker, seg_index: int) -> None:
+        """Append one word and its tokens, joining letters ASR spelled out ("A. C." -> "ac")."""
+        index = len(self.words)
+        self.words.append(FlatWord(word.start, word.end, word.word.strip(), speaker, seg_index))
+        for piece in merge_letters(split_raw(word.word)):
+            if self._joins_letter_run(piece, seg_index):
+                self.raw_tokens[-1] += piece
+                self.tokens[-1] = stem(self.raw_tokens[-1])
+                self.token_last_word[-1] = index
+                continue
+            self.raw_tokens.append(piece)
+            self.tokens.append(stem(piece))
+            self.token_word.append(index)
+            self.token_last_word.append(index)
+            self.token_segment.append(seg_index)
+
+    def _joins_letter_run(self, piece: str, seg_index: int) -> bool:
+        """Return True when a lone letter continues a run of lone letters in the same turn."""
+        if len(piece) != 1 or not piece.isalpha() or not self.raw_tokens:
+            return False
+        prev = self.raw_tokens[-1]
+        same_turn = self.token_segment[-1] == seg_index
+        # Only a run started by a lone-letter word may grow, so "the" + "a" never merges.
+        first_word = self.words[self.token_word[-1]].text.strip(" .,-")
+        return same_turn and prev.isalpha() and len(first_word) == 1 and len(prev) <= 5
+
+    def word_of(self, token: int) -> int:
+        """Return the word index of a token index."""
+        return self.token_word[token]
+
+    def span(self, first_word: int, last_word: int) -> Span:
+        """Return the words [first_word, last_word] as a timed span."""
+        words = self.words[first_word : last_word + 1]
+        text = " ".join(w.text for w in words)
+        return Span(first_word, last_word, words[0].start, words[-1].end, words[0].speaker, text)
+
+    def token_span(self, first_token: int, last_token: int) -> Span:
+        """Return the timed span of the words under tokens [first_token, last_token]."""
+        return self.span(self.token_word[first_token], self.token_last_word[last_token])
+
+    def context_span(self, first_word: int, last_word: int, pad: int = 6) -> Span:
+        """Widen a match to its sentence inside the same turn, at most `pad` words each side."""
+        seg = self.words[first_word].segment
+        lo = first_word
+        while lo > 0 and first_word - lo < pad and self.words[lo - 1].segment == seg:
+            if self.words[lo - 1].text.endswith(_SENTENCE_END):
+                break
+            lo -= 1
+        hi = last_word
+        while hi + 1 < len(self.words) and hi - last_word < pad:
+            if self.words[hi].text.endswith(_SENTENCE_END) or self.words[hi + 1].segment != seg:
+                break
+            hi += 1
+        return self.span(lo, hi)
+
+    def segment_span(self, seg_index: int) -> Span | None:
+        """Return the whole turn as a span, or None when it has no words."""
+        lo, hi = self.segment_tokens[seg_index]
+        if lo == hi:
+            return None
+        return self.token_span(lo, hi - 1)
+
+
+def _segment_words(words: list[Word], text: str, start: float, end: float) -> list[Word]:
+    """Return the segment's words, or split its text evenly over its span when it has none."""
+    if words:
+        return words
+    parts = text.split()
+    if not parts:
+        return []
+    step = max(end - start, 0.0) / len(parts)
+    return [
+        Word(start=start + i * step, end=start + (i + 1) * step, word=p) for i, p in enumerate(parts)
+    ]

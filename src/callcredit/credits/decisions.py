@@ -1,0 +1,223 @@
+"""Decide a claimed request: one decision per stage, money moved once, the business told why."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from callcredit.analysis.policy import Policy, ReasonRule, render
+from callcredit.credits import queue, service
+from callcredit.credits.models import (
+    CreditRequest,
+    Decision,
+    DecisionCreate,
+    DecisionStage,
+    Outcome,
+    ReasonCode,
+    RequestFinding,
+    RequestStatus,
+)
+from callcredit.database import utcnow
+from callcredit.exceptions import Conflict, InvalidInput
+from callcredit.ledger import service as ledger
+from callcredit.ledger.models import EntryKind, LedgerEntryCreate
+from callcredit.notifications import service as notifications
+from callcredit.notifications.models import NotificationKind
+
+EVIDENCE_SHOWN = 3
+
+
+def _evidence_text(finding: RequestFinding | None) -> str:
+    if finding is None or not finding.evidence:
+        return "a reviewer listened to the recording."
+    quotes = [
+        f'"{e.get("text", "").strip()}" ({e.get("speaker", "unknown")}, {_clock(e.get("start"))})'
+        for e in finding.evidence[:EVIDENCE_SHOWN]
+    ]
+    return "; ".join(quotes)
+
+
+def _clock(seconds: object) -> str:
+    total = int(seconds) if isinstance(seconds, int | float) else 0
+    return f"{total // 60}:{total % 60:02d}"
+
+
+def get_suggested_outcome(
+    *, request: CreditRequest, finding: RequestFinding | None, policy: Policy
+) -> Outcome:
+    """Return the analysis's recommendation, or the policy's default where it leaves it open."""
+    if finding is not None and finding.recommendation in (Outcome.approve, Outcome.decline):
+        return Outcome(finding.recommendation)
+    rule = policy.rule(request.reason)
+    if rule.treatment == "billable" or (finding and finding.verdict == "contradicted"):
+        return Outcome.decline
+    return Outcome.approve
+
+
+def render_explanation(
+    *,
+    request: CreditRequest,
+    finding: RequestFinding | None,
+    policy: Policy,
+    outcome: Outcome,
+    reason: ReasonCode,
+) -> str:
+    """Fill the policy's approve or decline template for the reason with the evidence."""
+    rule = policy.rule(reason)
+    values: dict[str, object] = {
+        "call_id": request.call_id,
+        "reason": str(reason),
+        "reason_label": rule.label,
+        "reason_meaning": rule.meaning,
+        "evidence": _evidence_text(finding),
+        "policy_name": policy.name,
+        "policy_label": policy.label,
+        "credit_percent": f"{rule.credit_share:.0%}",
+        "sla_hours": f"{policy.review.sla_hours:g}",
+        "note": request.note,
+        "re_reviews": 1 if request.re_review_requested_at else 0,
+    }
+    if finding is not None:
+        values |= {
+            "verdict": finding.verdict,
+            "confidence": f"{finding.confidence:.0%}",
+            "found": ", ".join(finding.other_findings) or "nothing else",
+        }
+    template = rule.approve if outcome == Outcome.approve else rule.decline
+    return render(template, values)
+
+
+def get_suggested_explanation(
+    *, request: CreditRequest, finding: RequestFinding | None, policy: Policy
+) -> str:
+    """Return the explanation a reviewer starts from: the recommended outcome's template."""
+    outcome = get_suggested_outcome(request=request, finding=finding, policy=policy)
+    return render_explanation(
+        request=request, finding=finding, policy=policy, outcome=outcome, reason=request.reason
+    )
+
+
+def _amount(rule: ReasonRule, billed: int, asked: int | None) -> int:
+    # Creditable reasons credit the policy's share of the bill; approving a billable reason
+    # is a reviewer's exception and may credit up to the whole bill.
+    cap = billed if rule.treatment == "billable" else round(billed * rule.credit_share)
+    if asked is None:
+        return cap
+    if asked > cap:
+        raise InvalidInput(
+            f"amount_cents {asked} is more than this reason allows ({cap} of {billed} billed)",
+            details={"max_amount_cents": cap},
+        )
+    return asked
+
+
+def _ledger(session: Session, request: CreditRequest, decision: Decision, reviewer: str) -> None:
+    assert request.id is not None
+    net = ledger.get_net_for_request(session=session, request_id=request.id)
+    moves: list[tuple[EntryKind, int]] = []
+    if decision.stage == DecisionStage.initial:
+        if decision.amount_cents:
+            moves.append((EntryKind.credit, decision.amount_cents))
+    elif net != decision.amount_cents:
+        if net:
+            moves.append((EntryKind.reversal, -net))
+        if decision.amount_cents:
+            moves.append((EntryKind.re_review_credit, decision.amount_cents))
+    for kind, amount in moves:
+        ledger.create(
+            session=session,
+            data=LedgerEntryCreate(
+                business_id=request.business_id,
+                request_id=request.id,
+                call_id=request.call_id,
+                kind=kind,
+                amount_cents=amount,
+                memo=f"{decision.stage} decision: {decision.outcome} ({decision.reason})",
+            ),
+            actor=reviewer,
+        )
+
+
+def create(
+    *,
+    session: Session,
+    request: CreditRequest,
+    data: DecisionCreate,
+    policy: Policy,
+    reviewer: str,
+) -> Decision:
+    """Record the lease holder's decision, move the money and queue the business's message."""
+    assert request.id is not None
+    queue.check_lease(session=session, request=request, reviewer=reviewer)
+    call = service.get_call(session=session, call_id=request.call_id)
+    finding = service.get_finding(session=session, request_id=request.id)
+    reason = data.reason or request.reason
+    rule = policy.rule(reason)
+    if data.decision == Outcome.decline and data.amount_cents is not None:
+        raise InvalidInput("a decline credits nothing; leave amount_cents out")
+    amount = (
+        0
+        if data.decision == Outcome.decline
+        else _amount(rule, call.billed_cents, data.amount_cents)
+    )
+    re_review = request.re_review_requested_at is not None
+    explanation = (data.explanation or "").strip() or render_explanation(
+        request=request, finding=finding, policy=policy, outcome=data.decision, reason=reason
+    )
+    decision = Decision(
+        request_id=request.id,
+        stage=DecisionStage.re_review if re_review else DecisionStage.initial,
+        outcome=data.decision,
+        reason=reason,
+        explanation=explanation,
+        amount_cents=amount,
+        decided_by=reviewer,
+        decided_at=utcnow(),
+        sla_due_at=request.sla_due_at,
+    )
+    to = (
+        RequestStatus.final
+        if re_review
+        else (
+            RequestStatus.approved if data.decision == Outcome.approve else RequestStatus.declined
+        )
+    )
+    service.update_status(
+        session=session,
+        request=request,
+        to=to,
+        actor=reviewer,
+        why=f"{data.decision} ({reason}): {explanation}",
+        # Only the lease holder, while the lease lives: checked in the same UPDATE.
+        where=[
+            CreditRequest.claimed_by == reviewer,
+            CreditRequest.lease_until >= utcnow(),  # type: ignore[operator]
+        ],
+        values={"claimed_by": None, "lease_until": None},
+    )
+    session.add(decision)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(f"credit request #{request.id} was already decided") from exc
+    _ledger(session, request, decision, reviewer)
+    _notify(session, request, decision)
+    return decision
+
+
+def _notify(session: Session, request: CreditRequest, decision: Decision) -> None:
+    verb = "approved" if decision.outcome == Outcome.approve else "declined"
+    credited = f": ${decision.amount_cents / 100:.2f} credited" if decision.amount_cents else ""
+    final = decision.stage == DecisionStage.re_review
+    notifications.create(
+        session=session,
+        business_id=request.business_id,
+        kind=NotificationKind.final if final else NotificationKind.decision,
+        subject=(
+            f"Credit request #{request.id} for call {request.call_id}"
+            f" {'finally ' if final else ''}{verb}{credited}"
+        ),
+        body=decision.explanation + ("\n\nThis decision is final." if final else ""),
+        request_id=request.id,
+    )

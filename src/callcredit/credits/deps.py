@@ -1,0 +1,33 @@
+"""Dependencies of the credit-request routers: the policy and a request the caller may see."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from callcredit.analysis.policy import Policy, load_policy
+from callcredit.credits import service
+from callcredit.credits.models import CreditRequest
+from callcredit.deps import SessionDep, SettingsDep
+from callcredit.identity.deps import CurrentPrincipal
+
+
+def get_policy(settings: SettingsDep) -> Policy:
+    """Return the policy the app runs under (load_policy caches it by file version)."""
+    return load_policy(settings.policy)
+
+
+def get_visible_request(
+    request_id: int, session: SessionDep, principal: CurrentPrincipal
+) -> CreditRequest:
+    """Return the path's request; a business gets 404 for another business's request."""
+    return service.get(
+        session=session,
+        request_id=request_id,
+        business_id=None if principal.is_staff else principal.business_id,
+    )
+
+
+PolicyDep = Annotated[Policy, Depends(get_policy)]
+VisibleRequest = Annotated[CreditRequest, Depends(get_visible_request)]

@@ -1,0 +1,85 @@
+"""HTTP endpoints of the review queue: list, claim, renew and release."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from callcredit.credits import queue, views
+from callcredit.credits.deps import PolicyDep, VisibleRequest
+from callcredit.credits.models import ReasonCode, RequestStatus
+from callcredit.credits.schemas import CreditRequestDetail, CreditRequestPublic, QueueItem
+from callcredit.deps import SessionDep, SettingsDep
+from callcredit.errors import responses
+from callcredit.identity.deps import ReviewerPrincipal
+
+router = APIRouter(prefix="/api/queue", tags=["queue"])
+
+
+@router.get("", response_model=list[QueueItem], responses=responses(401, 403, 422))
+def list_queue(
+    session: SessionDep,
+    principal: ReviewerPrincipal,
+    status: RequestStatus | None = None,
+    reason: ReasonCode | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[QueueItem]:
+    """List the queue oldest first with position, age and SLA; filters never reorder it."""
+    queue.release_expired(session=session)
+    session.commit()
+    return queue.list_queue(
+        session=session, status=status, reason=reason, limit=limit, offset=offset
+    )
+
+
+@router.post(
+    "/claim",
+    response_model=CreditRequestDetail,
+    responses={204: {"description": "nothing is waiting for review"}, **responses(401, 403)},
+)
+def claim_next(
+    session: SessionDep, settings: SettingsDep, policy: PolicyDep, principal: ReviewerPrincipal
+) -> CreditRequestDetail | Response:
+    """Take the oldest request waiting for review, with a lease that must be renewed."""
+    request = queue.claim(
+        session=session, reviewer=principal.name, lease_seconds=settings.review_lease_seconds
+    )
+    if request is None:
+        return Response(status_code=204)
+    return views.to_detail(session=session, request=request, policy=policy, staff=True)
+
+
+@router.post(
+    "/{request_id}/renew",
+    response_model=CreditRequestPublic,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def renew_lease(
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: ReviewerPrincipal,
+    request: VisibleRequest,
+) -> CreditRequestPublic:
+    """Extend your lease on a claimed request."""
+    queue.renew(
+        session=session,
+        request=request,
+        reviewer=principal.name,
+        lease_seconds=settings.review_lease_seconds,
+    )
+    return views.to_public(session=session, request=request)
+
+
+@router.post(
+    "/{request_id}/release",
+    response_model=CreditRequestPublic,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def release_claim(
+    session: SessionDep, principal: ReviewerPrincipal, request: VisibleRequest
+) -> CreditRequestPublic:
+    """Give a claimed request back; it returns to its place in the queue."""
+    queue.release(session=session, request=request, reviewer=principal.name)
+    return views.to_public(session=session, request=request)

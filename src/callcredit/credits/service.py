@@ -1,0 +1,317 @@
+"""Create, read and move credit requests; every move is conditional and audited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from callcredit.audit import service as audit
+from callcredit.audit.models import AuditEventCreate
+from callcredit.calls import service as calls
+from callcredit.calls.models import Call
+from callcredit.credits.models import (
+    OPEN_STATUSES,
+    TRANSITIONS,
+    CreditRequest,
+    CreditRequestCreate,
+    FindingBase,
+    ReasonCode,
+    RequestFinding,
+    RequestStatus,
+)
+from callcredit.database import utcnow
+from callcredit.exceptions import Conflict, InvalidInput, NotFound
+from callcredit.jobs import service as jobs
+from callcredit.jobs.models import JobKind
+from callcredit.notifications import service as notifications
+from callcredit.notifications.models import NotificationKind
+
+if TYPE_CHECKING:
+    from callcredit.analysis.policy import Policy
+
+SYSTEM = "system"
+
+
+def get(*, session: Session, request_id: int, business_id: str | None = None) -> CreditRequest:
+    """Return a request; a business asking for another's gets the same NotFound as for none."""
+    request = session.get(CreditRequest, request_id)
+    if request is None or (business_id is not None and request.business_id != business_id):
+        raise NotFound(f"no credit request #{request_id}")
+    return request
+
+
+def get_by_call(*, session: Session, call_pk: int) -> CreditRequest | None:
+    """Return the request made for a call, if any."""
+    stmt = select(CreditRequest).where(CreditRequest.call_pk == call_pk)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def get_call(*, session: Session, call_id: str, business_id: str | None = None) -> Call:
+    """Return a call; another business's call is answered like a missing one (404)."""
+    call = calls.find_by_call_id(session=session, call_id=call_id)
+    if call is None or (business_id is not None and call.business_id != business_id):
+        raise NotFound(f"no call with call_id {call_id!r}")
+    return call
+
+
+def list_requests(
+    *,
+    session: Session,
+    business_id: str | None = None,
+    call_id: str | None = None,
+    caller_number: str | None = None,
+    status: RequestStatus | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[CreditRequest]:
+    """List requests, newest submission first, narrowed by the given filters."""
+    stmt = select(CreditRequest).order_by(
+        CreditRequest.submitted_at.desc(),  # type: ignore[attr-defined]
+        CreditRequest.id.desc(),  # type: ignore[union-attr]
+    )
+    if business_id is not None:
+        stmt = stmt.where(CreditRequest.business_id == business_id)
+    if call_id is not None:
+        stmt = stmt.where(CreditRequest.call_id == call_id)
+    if status is not None:
+        stmt = stmt.where(CreditRequest.status == status)
+    if caller_number is not None:
+        stmt = stmt.join(Call, Call.id == CreditRequest.call_pk).where(  # type: ignore[arg-type]
+            Call.caller_number == caller_number
+        )
+    return list(session.execute(stmt.offset(offset).limit(limit)).scalars())
+
+
+def _existing_conflict(existing: CreditRequest) -> Conflict:
+    if existing.status in OPEN_STATUSES:
+        message = (
+            f"call {existing.call_id!r} already has open credit request #{existing.id}"
+            f" ({existing.status})"
+        )
+    else:
+        message = (
+            f"call {existing.call_id!r} already has credit request #{existing.id}, decided"
+            f" ({existing.status}); customer success can re-review it once"
+        )
+    return Conflict(
+        message, details={"existing_id": existing.id, "existing_status": str(existing.status)}
+    )
+
+
+def _check_window(*, call: Call, policy: Policy, submitted_at: datetime) -> None:
+    deadline = policy.request_deadline(call.called_at)
+    if submitted_at > deadline:
+        raise InvalidInput(
+            f"credit requests for call {call.call_id!r} were due by {deadline.isoformat()}"
+            f" (policy {policy.name!r}); this one came at {submitted_at.isoformat()}",
+            details={"deadline": deadline.isoformat(), "call_id": call.call_id},
+        )
+    if submitted_at < call.called_at:
+        raise InvalidInput(f"a credit request cannot predate its call {call.call_id!r}")
+
+
+def create(
+    *,
+    session: Session,
+    data: CreditRequestCreate,
+    business_id: str,
+    policy: Policy,
+    actor: str,
+    submitted_at: datetime | None = None,
+    job_max_attempts: int = 3,
+) -> CreditRequest:
+    """Submit a request, queue its analysis and its receipt; the caller commits."""
+    call = get_call(session=session, call_id=data.call_id, business_id=business_id)
+    assert call.id is not None
+    existing = get_by_call(session=session, call_pk=call.id)
+    if existing is not None:
+        raise _existing_conflict(existing)
+    submitted_at = submitted_at or utcnow()
+    _check_window(call=call, policy=policy, submitted_at=submitted_at)
+    request = CreditRequest.model_validate(
+        data,
+        update={
+            "call_pk": call.id,
+            "business_id": call.business_id,
+            "submitted_by": actor,
+            "submitted_at": submitted_at,
+            "queued_at": submitted_at,
+            "sla_due_at": policy.sla_due(submitted_at),
+        },
+    )
+    session.add(request)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # A concurrent submission for the same call won the unique index.
+        session.rollback()
+        existing = get_by_call(session=session, call_pk=call.id)
+        if existing is None:
+            raise
+        raise _existing_conflict(existing) from exc
+    assert request.id is not None
+    _audit(session, request, None, RequestStatus.received, actor, f"claimed {data.reason}")
+    jobs.create(
+        session=session, kind=JobKind.analyze, subject_id=request.id, max_attempts=job_max_attempts
+    )
+    notifications.create(
+        session=session,
+        business_id=request.business_id,
+        kind=NotificationKind.receipt,
+        subject=f"Credit request #{request.id} received for call {request.call_id}",
+        body=(
+            f"We received your credit request #{request.id} for call {request.call_id}"
+            f" (reason: {request.reason}). Requests are reviewed in the order they arrive;"
+            f" expect a decision by {request.sla_due_at:%Y-%m-%d %H:%M} UTC."
+        ),
+        request_id=request.id,
+    )
+    return request
+
+
+def get_queue_position(*, session: Session, request: CreditRequest) -> int | None:
+    """Return the request's 1-based place in the queue, or None when it is not queued."""
+    if request.status not in OPEN_STATUSES:
+        return None
+    before = or_(
+        CreditRequest.queued_at < request.queued_at,  # type: ignore[operator]
+        and_(CreditRequest.queued_at == request.queued_at, CreditRequest.id <= request.id),  # type: ignore[operator]
+    )
+    stmt = select(func.count()).where(
+        CreditRequest.status.in_(OPEN_STATUSES),  # type: ignore[attr-defined]
+        before,
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def update_status(
+    *,
+    session: Session,
+    request: CreditRequest,
+    to: RequestStatus,
+    actor: str,
+    why: str = "",
+    where: Sequence[ColumnElement[bool]] = (),
+    values: dict[str, Any] | None = None,
+) -> CreditRequest:
+    """Move a request from its current status to ``to`` atomically; Conflict if it moved."""
+    current = RequestStatus(request.status)
+    if to not in TRANSITIONS[current]:
+        raise Conflict(
+            f"credit request #{request.id} is {current}; it cannot become {to}",
+            details={"status": str(current)},
+        )
+    stmt = (
+        update(CreditRequest)
+        .where(CreditRequest.id == request.id, CreditRequest.status == current, *where)  # type: ignore[arg-type]
+        .values(status=to, updated_at=utcnow(), **(values or {}))
+        .execution_options(synchronize_session=False)
+    )
+    # The WHERE on the old status makes check-and-move one step: of two racers, one wins.
+    if session.execute(stmt).rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise Conflict(
+            f"credit request #{request.id} changed meanwhile; reload it and try again",
+            details={"status": str(current)},
+        )
+    _audit(session, request, current, to, actor, why)
+    session.refresh(request)
+    return request
+
+
+def _audit(
+    session: Session,
+    request: CreditRequest,
+    from_status: RequestStatus | None,
+    to_status: RequestStatus,
+    actor: str,
+    why: str,
+) -> None:
+    assert request.id is not None
+    audit.create(
+        session=session,
+        data=AuditEventCreate(
+            request_id=request.id,
+            actor=actor,
+            from_status=None if from_status is None else str(from_status),
+            to_status=str(to_status),
+            why=why[:4000],
+        ),
+    )
+
+
+def get_finding(*, session: Session, request_id: int) -> RequestFinding | None:
+    """Return the stored analysis of a request, if any."""
+    stmt = select(RequestFinding).where(RequestFinding.request_id == request_id)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def update_finding(
+    *, session: Session, request: CreditRequest, data: FindingBase
+) -> RequestFinding:
+    """Store a request's analysis, replacing an earlier run's."""
+    assert request.id is not None
+    finding = get_finding(session=session, request_id=request.id)
+    values = data.model_dump()
+    if finding is None:
+        finding = RequestFinding(request_id=request.id, **values)
+    else:
+        finding.sqlmodel_update({**values, "created_at": utcnow()})
+    session.add(finding)
+    return finding
+
+
+def create_re_review(
+    *, session: Session, request: CreditRequest, note: str, actor: str, policy: Policy
+) -> CreditRequest:
+    """Reopen a decided request once; it queues by the time the re-review was asked."""
+    if request.re_review_requested_at is not None or not policy.can_re_review(0):
+        raise Conflict(
+            f"credit request #{request.id} was already re-reviewed; its decision is final",
+            details={"status": str(request.status)},
+        )
+    now = utcnow()
+    update_status(
+        session=session,
+        request=request,
+        to=RequestStatus.re_review_requested,
+        actor=actor,
+        why=note,
+        # Only the first re-review matches: a racing second one finds the column set.
+        where=[CreditRequest.re_review_requested_at.is_(None)],  # type: ignore[union-attr]
+        values={
+            "re_review_note": note,
+            "re_review_requested_by": actor,
+            "re_review_requested_at": now,
+        },
+    )
+    update_status(
+        session=session,
+        request=request,
+        to=RequestStatus.ready,
+        actor=SYSTEM,
+        why="re-review queued by the time it was asked",
+        values={"queued_at": now, "sla_due_at": policy.sla_due(now)},
+    )
+    notifications.create(
+        session=session,
+        business_id=request.business_id,
+        kind=NotificationKind.re_review,
+        subject=f"Credit request #{request.id} for call {request.call_id} is being re-reviewed",
+        body=(
+            f"Customer success reopened your credit request #{request.id} for call"
+            f" {request.call_id} for a second review. Its outcome will be final."
+        ),
+        request_id=request.id,
+    )
+    return request
+
+
+def is_known_reason(value: str) -> bool:
+    """Return True for a reason code in the design's list."""
+    return value in ReasonCode.__members__

@@ -1,0 +1,140 @@
+"""Who is calling: the Principal dependency and role checks for routers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from sqlmodel import Session
+
+from callcredit.config import Settings
+from callcredit.deps import SessionDep
+from callcredit.errors import render
+from callcredit.exceptions import Forbidden, Unauthorized
+from callcredit.identity import service
+from callcredit.identity.models import Principal, Role
+
+__all__ = [
+    "SESSION_COOKIE",
+    "AdminPrincipal",
+    "BusinessPrincipal",
+    "CurrentPrincipal",
+    "CustomerSuccessPrincipal",
+    "OptionalPrincipal",
+    "Principal",
+    "ReviewerPrincipal",
+    "StaffPrincipal",
+    "clear_session_cookie",
+    "get_optional_principal",
+    "get_principal",
+    "require_roles",
+    "set_session_cookie",
+    "unauthorized_handler",
+]
+
+SESSION_COOKIE = "callcredit_session"
+WWW_AUTHENTICATE = {"WWW-Authenticate": "Bearer"}
+
+
+def bearer_token(request: Request) -> str | None:
+    """Return the token of an ``Authorization: Bearer`` header, or None without one."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("use 'Authorization: Bearer <API key or token>'")
+    return token.strip()
+
+
+def _resolve_bearer(session: Session, token: str) -> Principal:
+    if token.startswith(service.SESSION_PREFIX):
+        return service.resolve_session(session=session, token=token)
+    if token.startswith(service.API_KEY_PREFIX):
+        return service.resolve_api_key(session=session, key=token)
+    raise Unauthorized("the bearer token is not a callcredit API key or token")
+
+
+def get_principal(request: Request, session: SessionDep) -> Principal:
+    """Return who is calling, from a bearer key or token, else from the session cookie."""
+    token = bearer_token(request)
+    if token is not None:
+        principal = _resolve_bearer(session, token)
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        principal = service.resolve_session(session=session, token=cookie)
+    else:
+        raise Unauthorized("sign in, or send 'Authorization: Bearer <API key or token>'")
+    # Commit now: it saves last_used_at and ends the transaction before the endpoint runs.
+    session.commit()
+    request.state.principal = principal
+    return principal
+
+
+def get_optional_principal(request: Request, session: SessionDep) -> Principal | None:
+    """Return who is calling, or None when nobody is signed in (for web pages)."""
+    bearer = bearer_token(request)
+    if bearer is None and not request.cookies.get(SESSION_COOKIE):
+        return None
+    try:
+        return get_principal(request, session)
+    except Unauthorized:
+        if bearer is not None:
+            raise
+        # An expired or ended session cookie on a page just means "signed out".
+        return None
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    """Return a dependency that gives the Principal if it has one of the roles, else 403."""
+    allowed = frozenset(roles)
+    needed = " or ".join(sorted(role.value for role in allowed))
+
+    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(
+                f"this needs the role {needed}; you are {principal.role.value}",
+                details={"needed": sorted(role.value for role in allowed)},
+            )
+        return principal
+
+    return check
+
+
+def set_session_cookie(response: Response, token: str, settings: Settings) -> None:
+    """Put a session token in the HttpOnly, SameSite=Lax session cookie."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_hours * 3600,
+        httponly=True,  # scripts cannot read it, so an XSS cannot steal the session
+        samesite="lax",  # not sent on cross-site POSTs: the cookie alone cannot forge a change
+        secure=settings.cookie_secure,
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    """Remove the session cookie from the browser."""
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+
+
+async def unauthorized_handler(request: Request, exc: Exception) -> Response:
+    """Render a 401 like every domain error, adding ``WWW-Authenticate: Bearer``."""
+    assert isinstance(exc, Unauthorized)
+    response = render(request, exc.status_code, exc.to_dict())
+    response.headers.update(WWW_AUTHENTICATE)
+    return response
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
+StaffPrincipal = Annotated[
+    Principal, Depends(require_roles(Role.reviewer, Role.customer_success, Role.admin))
+]
+ReviewerPrincipal = Annotated[Principal, Depends(require_roles(Role.reviewer, Role.admin))]
+CustomerSuccessPrincipal = Annotated[
+    Principal, Depends(require_roles(Role.customer_success, Role.admin))
+]
+AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]
+BusinessPrincipal = Annotated[Principal, Depends(require_roles(Role.business))]

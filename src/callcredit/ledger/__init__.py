@@ -1,0 +1,1 @@
+"""Money moved by credit decisions: credits to and reversals from business balances."""

@@ -1,0 +1,1 @@
+"""Summaries and exports of credit requests and decisions."""
