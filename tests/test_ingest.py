@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -13,8 +14,23 @@ from callcredit import orchestrator
 from callcredit.calls.models import Call
 from callcredit.config import Settings
 from callcredit.database import init_db, make_engine
+from callcredit.identity.models import Role
 from callcredit.jobs.models import Job, JobKind
+from tests import factories
+from tests.auth_helpers import business_headers, staff_headers
 from tests.factories import tone_wav
+
+
+@pytest.fixture
+def client(client: TestClient, session: Session) -> TestClient:
+    """Return the test client signed in as an admin (the marketplace's ingest account)."""
+    client.admin_headers = staff_headers(session, Role.admin)  # type: ignore[attr-defined]
+    return client
+
+
+def _admin(client: TestClient) -> dict[str, str]:
+    return client.admin_headers  # type: ignore[attr-defined]
+
 
 META = {
     "call_id": "ing-1",
@@ -34,7 +50,7 @@ def _post(client: TestClient, audio: bytes, name: str = "x.wav", **meta: object)
         "/api/calls",
         data={"metadata": json.dumps(body)},
         files={"recording": (name, audio, "audio/wav")},
-        headers=getattr(client, "admin_headers", {}),
+        headers=_admin(client),
     )
 
 
@@ -104,7 +120,8 @@ def test_oversized_upload_is_refused(tmp_path: Path, db_url: str) -> None:
 
     settings = make_settings(tmp_path, db_url, max_upload_mb=1)
     with TestClient(create_app(settings)) as client:
-        client.admin_headers = getattr(client, "admin_headers", {})  # type: ignore[attr-defined]
+        with Session(make_engine(settings.database_url)) as session:
+            client.admin_headers = staff_headers(session, Role.admin)  # type: ignore[attr-defined]
         response = _post(client, tone_wav(70.0))  # ~1.1 MB
     assert response.status_code == 413
     assert response.json()["error"] == "payload_too_large"
@@ -122,13 +139,33 @@ def test_metadata_problems_are_named(client: TestClient) -> None:
         "/api/calls",
         data={"metadata": "{not json"},
         files={"recording": ("a.wav", tone_wav(1.0), "audio/wav")},
-        headers=getattr(client, "admin_headers", {}),
+        headers=_admin(client),
     )
     assert bad_json.status_code == 422 and "JSON" in bad_json.json()["message"]
 
 
+def test_calls_need_the_right_principal(client: TestClient, session: Session) -> None:
+    assert client.get("/api/calls").status_code == 401
+    reviewer = staff_headers(session, Role.reviewer)
+    upload = client.post(
+        "/api/calls",
+        data={"metadata": json.dumps(META)},
+        files={"recording": ("x.wav", tone_wav(1.0), "audio/wav")},
+        headers=reviewer,
+    )
+    assert upload.status_code == 403
+    assert _post(client, tone_wav(1.0)).status_code == 201
+    other = factories.business(session, id="other-biz")
+    mine = business_headers(session, "acme-plumbing")
+    theirs = business_headers(session, other.id)
+    assert client.get("/api/calls/ing-1", headers=mine).status_code == 200
+    assert client.get("/api/calls/ing-1", headers=theirs).status_code == 404
+    assert client.get("/api/calls", headers=theirs).json() == []
+    assert [c["call_id"] for c in client.get("/api/calls", headers=mine).json()] == ["ing-1"]
+
+
 def test_unknown_call_id_is_404(client: TestClient) -> None:
-    response = client.get("/api/calls/nope", headers=getattr(client, "admin_headers", {}))
+    response = client.get("/api/calls/nope", headers=_admin(client))
     assert response.status_code == 404
     assert response.json() == {"error": "not_found", "message": "no call with call_id 'nope'"}
 

@@ -45,6 +45,14 @@ class Inbox:
             self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
         return "250 OK"
 
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address.startswith("bounce@"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
 
 def free_port() -> int:
     """Return a TCP port nobody listens on right now."""
@@ -162,6 +170,18 @@ def test_refused_message_is_retried_with_backoff_then_delivered(
     assert len(inbox.messages) == 1
     row = _reload(session, row)
     assert row.status == NotificationStatus.sent and row.attempts == 3
+
+
+def test_one_refused_recipient_does_not_hold_up_the_others(
+    session: Session, smtp_settings: Settings, inbox: Inbox
+) -> None:
+    bad = _queue(session, email="bounce@rapid.test")
+    good = _queue(session)
+    report = outbox.deliver_due(session=session, settings=smtp_settings)
+    assert (report.failed, report.sent) == ([bad.id], [good.id])
+    assert [rcpt for rcpt, _ in inbox.messages] == [["owner@rapid.test"]]
+    bad = _reload(session, bad)
+    assert bad.status == NotificationStatus.failed_retrying and "550" in (bad.last_error or "")
 
 
 def test_server_down_then_up(session: Session, smtp_settings: Settings, smtp_port: int) -> None:

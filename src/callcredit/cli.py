@@ -86,7 +86,7 @@ def ingest(
         str | None, typer.Option(help="database URL (else CALLCREDIT_DATABASE_URL)")
     ] = None,
 ) -> None:
-    """Store the businesses and billed calls of a manifest and queue their transcription."""
+    """Store a manifest's businesses, billed calls and claims; queue transcription and analysis."""
     from callcredit import orchestrator
     from callcredit.database import init_db, make_engine
 
@@ -97,9 +97,16 @@ def ingest(
     report = orchestrator.ingest_manifest(engine=engine, settings=settings, path=manifest)
     for line, problem in report.errors:
         err.print(f"[yellow]line {line}:[/yellow] {problem}")
+    for line, problem in report.request_errors:
+        err.print(f"[yellow]line {line}: credit request not submitted:[/yellow] {problem}")
     out.print(
         f"{len(report.created)} calls added, {len(report.existing)} already present,"
         f" {len(report.errors)} rows skipped"
+    )
+    out.print(
+        f"{len(report.requests)} credit requests submitted,"
+        f" {len(report.requests_existing)} already present,"
+        f" {len(report.request_errors)} not submitted (late or invalid)"
     )
     if report.errors and not (report.created or report.existing):
         raise typer.Exit(code=1)
@@ -159,10 +166,15 @@ def serve(
     if count > 0 and settings.embedded_worker:
         pool = WorkerPool(settings, count=count)
         pool.start()
+    from callcredit.notifications.sender import start_sender_thread
+
+    sender, stop_sender = start_sender_thread(settings)
     err.print(f"callcredit on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     try:
         uvicorn.run(application, host=host, port=port, log_level="info")
     finally:
+        stop_sender.set()
+        sender.join(10)
         if pool is not None:
             pool.stop()
 

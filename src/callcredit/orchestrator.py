@@ -6,18 +6,22 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from callcredit import analysis
 from callcredit.audio import service as audio
 from callcredit.calls import manifest as manifest_reader
 from callcredit.calls import service as calls
 from callcredit.calls import storage
-from callcredit.calls.models import Call, CallCreate, ChannelLayout, TranscriptionStatus
+from callcredit.calls.models import Business, Call, CallCreate, ChannelLayout, TranscriptionStatus
 from callcredit.config import Settings
+from callcredit.credits import service as credits
+from callcredit.credits.models import CreditRequestCreate, FindingBase, RequestStatus
 from callcredit.exceptions import AudioError, CallCreditError, InvalidInput
 from callcredit.jobs import service as jobs
 from callcredit.jobs.models import Job, JobKind
@@ -104,6 +108,9 @@ class ManifestReport:
     existing: list[str] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
     rows: list[manifest_reader.ManifestRow] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    requests_existing: list[str] = field(default_factory=list)
+    request_errors: list[tuple[int, str]] = field(default_factory=list)
 
 
 def ingest_manifest(
@@ -138,7 +145,43 @@ def ingest_manifest(
         if on_row is not None:
             on_row(row)
     report.errors.sort()
+    # After every call: analysis jobs then queue behind all the transcriptions.
+    submit_manifest_requests(engine=engine, settings=settings, report=report)
     return report
+
+
+def submit_manifest_requests(*, engine: Engine, settings: Settings, report: ManifestReport) -> None:
+    """Submit the ingested rows' claims as credit requests made at their requested_at."""
+    policy = analysis.load_policy(settings.policy)
+    for row in report.rows:
+        if row.claimed_reason is None:
+            continue
+        call_id = row.call.call_id
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                data = CreditRequestCreate.model_validate(
+                    {"call_id": call_id, "reason": row.claimed_reason, "note": row.note}
+                )
+                call = credits.get_call(session=session, call_id=call_id)
+                if credits.get_by_call(session=session, call_pk=call.id or 0) is not None:
+                    report.requests_existing.append(call_id)
+                    continue
+                credits.create(
+                    session=session,
+                    data=data,
+                    business_id=call.business_id,
+                    policy=policy,
+                    actor="ingest",
+                    submitted_at=row.requested_at,
+                    job_max_attempts=settings.job_max_attempts,
+                )
+                session.commit()
+                report.requests.append(call_id)
+            except ValidationError as exc:
+                problems = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors())
+                report.request_errors.append((row.line, f"{call_id}: {problems}"))
+            except CallCreditError as exc:
+                report.request_errors.append((row.line, f"{call_id}: {exc.message}"))
 
 
 def transcribe_call(*, engine: Engine, settings: Settings, call_pk: int) -> Transcript:
@@ -209,26 +252,164 @@ def mark_transcription_failed(*, engine: Engine, call_pk: int, error: str) -> No
             session.commit()
 
 
+ANALYZABLE = (RequestStatus.received, RequestStatus.analyzing)
+
+
+def analyze_request(*, engine: Engine, settings: Settings, request_pk: int) -> None:
+    """Transcribe a request's call if needed, check the claim and put the request in review."""
+    with Session(engine, expire_on_commit=False) as session:
+        request = credits.get(session=session, request_id=request_pk)
+        if request.status not in ANALYZABLE:
+            return  # a reviewer took it by hand meanwhile; nothing to add
+        if request.status == RequestStatus.received:
+            credits.update_status(
+                session=session,
+                request=request,
+                to=RequestStatus.analyzing,
+                actor=credits.SYSTEM,
+                why="analysis started",
+            )
+        call = session.get(Call, request.call_pk)
+        assert call is not None and call.id is not None
+        transcript = find_transcript(session=session, call=call)
+        context = _analysis_context(session=session, call=call, request=request)
+        session.commit()
+    if transcript is None:
+        if call.transcription_status == TranscriptionStatus.transcription_failed:
+            raise AudioError(f"the recording could not be transcribed: {call.transcription_error}")
+        try:
+            transcript = transcribe_call(engine=engine, settings=settings, call_pk=call.id)
+        except AudioError as exc:
+            mark_transcription_failed(engine=engine, call_pk=call.id, error=exc.message)
+            raise
+    # No transaction is open while the analysis runs: it decodes audio and scans text.
+    finding = analysis.analyze(
+        transcript=transcript.to_data(),
+        context=context,
+        policy=analysis.load_policy(settings.policy),
+        audio=_samples(settings=settings, call=call),
+    )
+    _store_finding(engine=engine, request_pk=request_pk, finding=finding)
+
+
+def _analysis_context(
+    *, session: Session, call: Call, request: credits.CreditRequest
+) -> analysis.AnalysisContext:
+    business = session.get(Business, call.business_id)
+    prior = calls.list_prior_calls(
+        session=session,
+        business_id=call.business_id,
+        caller_number=call.caller_number,
+        before=call.called_at,
+    )
+    return analysis.AnalysisContext(
+        call_id=call.call_id,
+        claimed_reason=request.reason,
+        business_id=call.business_id,
+        business_category=business.category if business else None,
+        service_area=business.service_area if business else "",
+        called_at=call.called_at,
+        caller_number=call.caller_number or None,
+        note=request.note,
+        # No number, no history: an empty caller number must not match other empty ones.
+        prior_calls=[
+            analysis.PriorCall(
+                business_id=p.business_id,
+                caller_number=p.caller_number,
+                called_at=p.called_at,
+                call_id=p.call_id,
+            )
+            for p in (prior if call.caller_number else [])
+        ],
+    )
+
+
+def _samples(*, settings: Settings, call: Call) -> Any:
+    """Return the call's decoded samples for the audio cues (beeps), or None if unreadable."""
+    try:
+        return audio.load_recording(path=settings.recordings_dir / call.recording_path).samples
+    except AudioError as exc:
+        log.warning("call %s: analysing without audio cues: %s", call.call_id, exc.message)
+        return None
+
+
+def _store_finding(*, engine: Engine, request_pk: int, finding: analysis.Finding) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        request = credits.get(session=session, request_id=request_pk)
+        if request.status != RequestStatus.analyzing:
+            return  # a reviewer took it by hand meanwhile
+        credits.update_finding(
+            session=session,
+            request=request,
+            data=FindingBase(
+                verdict=finding.verdict,
+                confidence=finding.confidence,
+                recommendation=finding.recommendation,
+                other_findings=list(finding.other_findings),
+                evidence=[e.model_dump() for e in finding.evidence],
+                explanation=finding.explanation,
+            ),
+        )
+        credits.update_status(
+            session=session,
+            request=request,
+            to=RequestStatus.ready,
+            actor=credits.SYSTEM,
+            why=(
+                f"analysis: claim {finding.verdict} ({finding.confidence:.0%}),"
+                f" recommends {finding.recommendation}"
+            ),
+            values={"analysis_error": None},
+        )
+        session.commit()
+
+
+def mark_analysis_failed(*, engine: Engine, request_pk: int, error: str) -> None:
+    """Record why a request could not be analysed; it stays reviewable by hand."""
+    with Session(engine, expire_on_commit=False) as session:
+        request = session.get(credits.CreditRequest, request_pk)
+        if request is None or request.status not in ANALYZABLE:
+            return
+        credits.update_status(
+            session=session,
+            request=request,
+            to=RequestStatus.analysis_failed,
+            actor=credits.SYSTEM,
+            why=f"analysis failed: {error}",
+            values={"analysis_error": error[:2000]},
+        )
+        session.commit()
+
+
 def run_job(*, engine: Engine, settings: Settings, job: Job) -> None:
     """Run one claimed job and record its outcome; never raise for the job's own failure."""
     try:
         if job.kind == JobKind.transcribe:
             transcribe_call(engine=engine, settings=settings, call_pk=job.subject_id)
+        elif job.kind == JobKind.analyze:
+            analyze_request(engine=engine, settings=settings, request_pk=job.subject_id)
         else:
             raise InvalidInput(f"no handler for job kind {job.kind!r}")
     except AudioError as exc:
         # Undecodable audio will not decode next time either: fail at once, keep going.
         log.warning("job %s: %s", job.id, exc.message)
-        mark_transcription_failed(engine=engine, call_pk=job.subject_id, error=exc.message)
+        _mark_failed(engine, job, exc.message)
         _finish(engine, job, error=exc.message, retry=False)
         return
     except Exception as exc:
         log.exception("job %s failed", job.id)
         requeued = _finish(engine, job, error=f"{type(exc).__name__}: {exc}", retry=True)
-        if not requeued and job.kind == JobKind.transcribe:
-            mark_transcription_failed(engine=engine, call_pk=job.subject_id, error=str(exc))
+        if not requeued:
+            _mark_failed(engine, job, f"{type(exc).__name__}: {exc}")
         return
     _finish(engine, job)
+
+
+def _mark_failed(engine: Engine, job: Job, error: str) -> None:
+    if job.kind == JobKind.transcribe:
+        mark_transcription_failed(engine=engine, call_pk=job.subject_id, error=error)
+    elif job.kind == JobKind.analyze:
+        mark_analysis_failed(engine=engine, request_pk=job.subject_id, error=error)
 
 
 def _finish(engine: Engine, job: Job, *, error: str | None = None, retry: bool = True) -> bool:

@@ -9,6 +9,7 @@ tokens and so to words and times.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -79,6 +80,7 @@ class PhraseMatcher:
             seen.add((phrase.group, phrase.tokens))
             self._add(phrase)
         self._lexicon = list(self.vocab)
+        self._index_anchors()
         self._deletes: dict[str, list[int]] = {}
         for token, tid in self.vocab.items():
             variants = _deletions(token) if len(token) >= 4 else {token}
@@ -96,9 +98,22 @@ class PhraseMatcher:
         self._short_content.append(
             tuple(len(t) <= 4 and t not in STOPWORDS for t in phrase.tokens)
         )
-        content = [i for i, t in enumerate(phrase.tokens) if t not in STOPWORDS]
-        for pos in content or range(len(ids)):
-            self._anchors.setdefault(ids[pos], []).append((index, pos))
+
+    def _index_anchors(self) -> None:
+        """Index each phrase under its two rarest content tokens.
+
+        A phrase matches with at most one token missing, so one of two anchors is always
+        present; rare anchors keep common words ("call", "water") from waking many phrases.
+        """
+        uses: dict[int, int] = {}
+        for ids in self._ids:
+            for tid in set(ids):
+                uses[tid] = uses.get(tid, 0) + 1
+        for index, (phrase, ids) in enumerate(zip(self.phrases, self._ids, strict=True)):
+            content = [i for i, t in enumerate(phrase.tokens) if t not in STOPWORDS]
+            ranked = sorted(content or range(len(ids)), key=lambda i: (uses[ids[i]], -len(phrase.tokens[i])))
+            for pos in ranked[:2]:
+                self._anchors.setdefault(ids[pos], []).append((index, pos))
 
     def candidates(self, token: str) -> tuple[tuple[int, float], ...]:
         """Return (lexicon token id, similarity 0-100) pairs a transcript token may stand for."""
@@ -121,7 +136,10 @@ class PhraseMatcher:
     def match(self, view: TranscriptView) -> list[Hit]:
         """Return every phrase occurrence in the view, one hit per phrase and start token."""
         cands = [self.candidates(t) if t not in FILLERS else _EMPTY for t in view.tokens]
-        present = [frozenset(tid for tid, _ in c) for c in cands]
+        where: dict[int, list[int]] = {}
+        for i, pairs in enumerate(cands):
+            for tid, _ in pairs:
+                where.setdefault(tid, []).append(i)
         hits: dict[tuple[int, int], Hit] = {}
         tried: set[tuple[int, int]] = set()
         for i, pairs in enumerate(cands):
@@ -130,7 +148,7 @@ class PhraseMatcher:
                     if (pidx, i - pos) in tried:
                         continue
                     tried.add((pidx, i - pos))
-                    hit = self._verify(view, present, pidx, i, pos, tscore)
+                    hit = self._verify(view, where, pidx, i, pos, tscore)
                     if hit is not None:
                         hits.setdefault((pidx, hit.first), hit)
         return sorted(hits.values(), key=lambda h: (h.first, h.last))
@@ -138,30 +156,36 @@ class PhraseMatcher:
     def _verify(
         self,
         view: TranscriptView,
-        present: list[frozenset[int]],
+        where: dict[int, list[int]],
         pidx: int,
         at: int,
         pos: int,
         tscore: float,
     ) -> Hit | None:
         """Score phrase `pidx` around token `at` (its token `pos`); None when it does not fit."""
-        phrase, ids = self.phrases[pidx], self._ids[pidx]
+        ids = self._ids[pidx]
         if len(ids) == 1:
             # One-word phrases are the riskiest ("tree" vs "three"): exact, or long and close.
+            phrase = self.phrases[pidx]
             if tscore < 100.0 and (tscore < SINGLE_TOKEN_CUTOFF or len(phrase.tokens[0]) < 6):
                 return None
             return self._hit(view, phrase, tscore / 100.0, at, at)
         seg_lo, seg_hi = view.segment_tokens[view.token_segment[at]]
         lo = max(seg_lo, at - pos - 1)
         hi = min(seg_hi, at - pos + len(ids) + 2)
+        allowed = 1 if len(ids) >= 3 else 0
+        short = self._short_content[pidx]
+        for k, tid in enumerate(ids):
+            spots = where.get(tid)
+            j = bisect_left(spots, lo) if spots else 0
+            if spots and j < len(spots) and spots[j] < hi:
+                continue
+            # A short content word ("pay" vs "cost") decides the meaning; only long words may
+            # be misheard beyond recognition (e.g. split in two) and still be aligned.
+            allowed -= 1
+            if allowed < 0 or short[k]:
+                return None
         window = [j for j in range(lo, hi) if view.tokens[j] not in FILLERS]
-        missing = [k for k, tid in enumerate(ids) if not any(tid in present[j] for j in window)]
-        if len(missing) > (1 if len(ids) >= 3 else 0):
-            return None
-        # A short content word ("pay" vs "cost") decides the meaning; only long words may be
-        # misheard beyond recognition (e.g. split in two) and still be found by alignment.
-        if any(self._short_content[pidx][k] for k in missing):
-            return None
         return self._align(view, pidx, window)
 
     def _align(self, view: TranscriptView, pidx: int, window: list[int]) -> Hit | None:

@@ -81,6 +81,12 @@ def merge_letters(pieces: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=65536)
+def word_tokens(word: str) -> tuple[tuple[str, str], ...]:
+    """Return (raw, stemmed) token pairs of one ASR word, letters spelled out joined."""
+    return tuple((p, stem(p)) for p in merge_letters(split_raw(word)))
+
+
 def normalize_phrase(phrase: str) -> tuple[str, ...]:
     """Return the stemmed tokens of a phrase from a lexicon, as transcript words are tokenised."""
     return tuple(stem(p) for p in merge_letters(split_raw(phrase)))

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 
 from callcredit.transcription.schemas import Speaker, TranscriptData, Word
 
-from .text import merge_letters, split_raw, stem
+from .text import stem, word_tokens
 
 _SENTENCE_END = (".", "?", "!")
+UNIT_PAUSE = 1.0  # seconds of quiet between words that end a unit in mono
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,11 @@ class TranscriptView:
     token_segment: list[int] = field(default_factory=list)
     segment_tokens: list[tuple[int, int]] = field(default_factory=list)
     speakers: list[Speaker] = field(default_factory=list)
+    # Units are what one person says at a stretch: a turn in stereo; in mono, where one
+    # "turn" may hold the whole call, a sentence (or a run of words without a long pause).
+    unit_tokens: list[tuple[int, int]] = field(default_factory=list)
+    token_unit: list[int] = field(default_factory=list)
+    stereo: bool = False
 
     @classmethod
     def build(cls, transcript: TranscriptData) -> TranscriptView:
@@ -57,20 +63,41 @@ class TranscriptView:
                 view._add_word(word, seg.speaker, seg_index)
             view.segment_tokens.append((first_token, len(view.tokens)))
             view.speakers.append(seg.speaker)
+        view.stereo = any(s != "unknown" for s in view.speakers)
+        view._split_units()
         return view
+
+    def _split_units(self) -> None:
+        """Cut tokens into units: turns in stereo, sentences or pause-separated runs in mono."""
+        start = 0
+        for i in range(1, len(self.tokens) + 1):
+            if i < len(self.tokens) and not self._unit_break(i):
+                continue
+            self.unit_tokens.append((start, i))
+            self.token_unit.extend([len(self.unit_tokens) - 1] * (i - start))
+            start = i
+
+    def _unit_break(self, i: int) -> bool:
+        """Return True when token i starts a new unit."""
+        if self.token_segment[i] != self.token_segment[i - 1]:
+            return True
+        if self.stereo or self.token_word[i] == self.token_word[i - 1]:
+            return False
+        prev, word = self.words[self.token_last_word[i - 1]], self.words[self.token_word[i]]
+        return prev.text.endswith(_SENTENCE_END) or word.start - prev.end > UNIT_PAUSE
 
     def _add_word(self, word: Word, speaker: Speaker, seg_index: int) -> None:
         """Append one word and its tokens, joining letters ASR spelled out ("A. C." -> "ac")."""
         index = len(self.words)
         self.words.append(FlatWord(word.start, word.end, word.word.strip(), speaker, seg_index))
-        for piece in merge_letters(split_raw(word.word)):
+        for piece, stemmed in word_tokens(word.word):
             if self._joins_letter_run(piece, seg_index):
                 self.raw_tokens[-1] += piece
                 self.tokens[-1] = stem(self.raw_tokens[-1])
                 self.token_last_word[-1] = index
                 continue
             self.raw_tokens.append(piece)
-            self.tokens.append(stem(piece))
+            self.tokens.append(stemmed)
             self.token_word.append(index)
             self.token_last_word.append(index)
             self.token_segment.append(seg_index)
@@ -120,6 +147,10 @@ class TranscriptView:
         if lo == hi:
             return None
         return self.token_span(lo, hi - 1)
+
+    def unit_speaker(self, unit: int) -> Speaker:
+        """Return the labelled speaker of a unit ("unknown" in mono)."""
+        return self.speakers[self.token_segment[self.unit_tokens[unit][0]]]
 
 
 def _segment_words(words: list[Word], text: str, start: float, end: float) -> list[Word]:

@@ -65,7 +65,7 @@ def _read_samples(
         chunks.extend(out.to_ndarray() for out in resampler.resample(frame))
     chunks.extend(out.to_ndarray() for out in resampler.resample(None))
     if counts["bad"] and counts["bad"] > _MAX_BAD_PACKET_SHARE * (counts["good"] + counts["bad"]):
-        raise AudioError(f"{name}: the recording is damaged (undecodable audio data)")
+        raise AudioError(f"{name}: the recording is truncated or damaged (undecodable audio data)")
     if not chunks:
         return np.zeros((channels, 0), dtype=np.float32)
     return np.ascontiguousarray(np.concatenate(chunks, axis=1), dtype=np.float32)

@@ -10,10 +10,11 @@ from pydantic import ValidationError
 
 from callcredit import orchestrator
 from callcredit.calls import service
-from callcredit.calls.models import CallCreate, CallPublic
+from callcredit.calls.models import Call, CallCreate, CallPublic
 from callcredit.deps import SessionDep, SettingsDep
 from callcredit.errors import responses
 from callcredit.exceptions import InvalidInput, NotFound
+from callcredit.identity.deps import AdminPrincipal, CurrentPrincipal, Principal
 from callcredit.transcription.models import TranscriptPublic
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
@@ -45,6 +46,7 @@ def _parse_metadata(raw: str) -> CallCreate:
     },
 )
 def create_call(
+    _admin: AdminPrincipal,
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
@@ -65,11 +67,25 @@ def create_call(
     return CallPublic.model_validate(result.call, from_attributes=True)
 
 
-@router.get("", response_model=list[CallPublic])
+def _visible_call(session: SessionDep, principal: Principal, call_id: str) -> Call:
+    call = service.get_by_call_id(session=session, call_id=call_id)
+    # Another business's call answers exactly like a call that does not exist.
+    if not principal.is_staff and call.business_id != principal.business_id:
+        raise NotFound(f"no call with call_id {call_id!r}")
+    return call
+
+
+@router.get("", response_model=list[CallPublic], responses=responses(401, 403))
 def list_calls(
-    session: SessionDep, business_id: str | None = None, limit: int = 100, offset: int = 0
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    business_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[CallPublic]:
-    """List billed calls, newest first."""
+    """List billed calls, newest first (a business sees only its own)."""
+    if not principal.is_staff:
+        business_id = principal.business_id
     found = service.list_calls(
         session=session,
         business_id=business_id,
@@ -79,17 +95,19 @@ def list_calls(
     return [CallPublic.model_validate(c, from_attributes=True) for c in found]
 
 
-@router.get("/{call_id}", response_model=CallPublic, responses=responses(404))
-def get_call(session: SessionDep, call_id: str) -> CallPublic:
+@router.get("/{call_id}", response_model=CallPublic, responses=responses(401, 404))
+def get_call(principal: CurrentPrincipal, session: SessionDep, call_id: str) -> CallPublic:
     """Return one billed call."""
-    call = service.get_by_call_id(session=session, call_id=call_id)
+    call = _visible_call(session, principal, call_id)
     return CallPublic.model_validate(call, from_attributes=True)
 
 
-@router.get("/{call_id}/transcript", response_model=TranscriptPublic, responses=responses(404))
-def get_transcript(session: SessionDep, call_id: str) -> TranscriptPublic:
+@router.get("/{call_id}/transcript", response_model=TranscriptPublic, responses=responses(401, 404))
+def get_transcript(
+    principal: CurrentPrincipal, session: SessionDep, call_id: str
+) -> TranscriptPublic:
     """Return a call's transcript as speaker turns with word times."""
-    call = service.get_by_call_id(session=session, call_id=call_id)
+    call = _visible_call(session, principal, call_id)
     transcript = orchestrator.find_transcript(session=session, call=call)
     if transcript is None:
         raise NotFound(

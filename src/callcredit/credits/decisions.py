@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from callcredit.analysis.policy import Policy, ReasonRule, render
+from callcredit.analysis import REASON_CODES, AnalysisContext, Evidence, Finding
+from callcredit.analysis.explain import explain
+from callcredit.analysis.policy import Policy, ReasonRule
 from callcredit.credits import queue, service
 from callcredit.credits.models import (
     CreditRequest,
@@ -23,23 +25,6 @@ from callcredit.ledger import service as ledger
 from callcredit.ledger.models import EntryKind, LedgerEntryCreate
 from callcredit.notifications import service as notifications
 from callcredit.notifications.models import NotificationKind
-
-EVIDENCE_SHOWN = 3
-
-
-def _evidence_text(finding: RequestFinding | None) -> str:
-    if finding is None or not finding.evidence:
-        return "a reviewer listened to the recording."
-    quotes = [
-        f'"{e.get("text", "").strip()}" ({e.get("speaker", "unknown")}, {_clock(e.get("start"))})'
-        for e in finding.evidence[:EVIDENCE_SHOWN]
-    ]
-    return "; ".join(quotes)
-
-
-def _clock(seconds: object) -> str:
-    total = int(seconds) if isinstance(seconds, int | float) else 0
-    return f"{total // 60}:{total % 60:02d}"
 
 
 def get_suggested_outcome(
@@ -61,30 +46,26 @@ def render_explanation(
     policy: Policy,
     outcome: Outcome,
     reason: ReasonCode,
+    share: float | None = None,
 ) -> str:
-    """Fill the policy's approve or decline template for the reason with the evidence."""
+    """Fill the policy's approve or decline template for the reason, quoting the evidence."""
     rule = policy.rule(reason)
-    values: dict[str, object] = {
-        "call_id": request.call_id,
-        "reason": str(reason),
-        "reason_label": rule.label,
-        "reason_meaning": rule.meaning,
-        "evidence": _evidence_text(finding),
-        "policy_name": policy.name,
-        "policy_label": policy.label,
-        "credit_percent": f"{rule.credit_share:.0%}",
-        "sla_hours": f"{policy.review.sla_hours:g}",
-        "note": request.note,
-        "re_reviews": 1 if request.re_review_requested_at else 0,
-    }
-    if finding is not None:
-        values |= {
-            "verdict": finding.verdict,
-            "confidence": f"{finding.confidence:.0%}",
-            "found": ", ".join(finding.other_findings) or "nothing else",
-        }
-    template = rule.approve if outcome == Outcome.approve else rule.decline
-    return render(template, values)
+    if share is None:
+        share = rule.credit_share if outcome == Outcome.approve else 0.0
+    # The analysis's own explainer renders it, so reviewers and the analysis speak alike.
+    stated = Finding(
+        call_id=request.call_id,
+        claimed_reason=reason,
+        verdict=finding.verdict if finding else "inconclusive",  # type: ignore[arg-type]
+        confidence=finding.confidence if finding else 0.0,
+        recommendation=outcome.value,
+        credit_share=min(max(share, 0.0), 1.0),
+        other_findings=[r for r in finding.other_findings if r in REASON_CODES] if finding else [],  # type: ignore[misc]
+        evidence=[Evidence.model_validate(e) for e in finding.evidence] if finding else [],
+        policy_name=policy.name,
+    )
+    context = AnalysisContext(call_id=request.call_id, claimed_reason=reason, note=request.note)
+    return explain(stated, context, policy)
 
 
 def get_suggested_explanation(
@@ -162,7 +143,12 @@ def create(
     )
     re_review = request.re_review_requested_at is not None
     explanation = (data.explanation or "").strip() or render_explanation(
-        request=request, finding=finding, policy=policy, outcome=data.decision, reason=reason
+        request=request,
+        finding=finding,
+        policy=policy,
+        outcome=data.decision,
+        reason=reason,
+        share=amount / call.billed_cents if call.billed_cents else 0.0,
     )
     decision = Decision(
         request_id=request.id,

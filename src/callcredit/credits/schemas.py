@@ -11,6 +11,7 @@ from callcredit.credits.models import (
     NOTE_MAX,
     DecisionPublic,
     FindingPublic,
+    Outcome,
     ReasonCode,
     RequestStatus,
 )
@@ -47,7 +48,10 @@ class CreditRequestDetail(CreditRequestPublic):
     called_at: datetime | None = None
     billed_cents: int | None = None
     finding: FindingPublic | None = None
-    suggested_explanation: str | None = None
+    suggested_decision: Outcome | None = None
+    suggested_explanation: str | None = Field(
+        default=None, description="prefilled from the policy template and the evidence; editable"
+    )
     ledger: list[LedgerEntryPublic] = Field(default_factory=list)
 
 

@@ -52,6 +52,9 @@ def to_detail(
     if staff:
         finding = service.get_finding(session=session, request_id=request.id)
         detail.finding = None if finding is None else FindingPublic.model_validate(finding)
+        detail.suggested_decision = decisions.get_suggested_outcome(
+            request=request, finding=finding, policy=policy
+        )
         detail.suggested_explanation = decisions.get_suggested_explanation(
             request=request, finding=finding, policy=policy
         )

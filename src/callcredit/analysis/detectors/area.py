@@ -13,7 +13,7 @@ from ..matcher import Phrase, PhraseMatcher
 from ..models import Cue
 from ..text import STOPWORDS, digits_of_run, is_number_token, normalize_phrase
 from ..view import TranscriptView
-from .common import caller_segments, cue_from_span, phrase_cues
+from .common import caller_units, cue_from_span, phrase_cues
 
 _ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
 MONEY_WORDS = frozenset({"dollar", "dollars", "buck", "bucks", "k", "grand", "hundred", "thousand"})
@@ -29,6 +29,7 @@ class ZipMention:
     zip: str
     first_word: int
     last_word: int
+    first_token: int
     introduced: bool  # "my zip code is ..." came just before
 
 
@@ -80,7 +81,7 @@ def extract_zips(view: TranscriptView, intro_tokens: set[int] | None = None) -> 
             continue
         introduced = any(t in intro_tokens for t in range(first - ZIP_INTRO_REACH, first))
         found.append(
-            ZipMention(digits, view.token_word[first], view.token_last_word[last], introduced)
+            ZipMention(digits, view.token_word[first], view.token_last_word[last], first, introduced)
         )
     return found
 
@@ -97,11 +98,11 @@ def detect_zips(scan: Scan, area: ServiceArea) -> list[Cue]:
     if not area.zips:
         return []
     view = scan.view
-    callers = set(caller_segments(scan))
+    callers = set(caller_units(scan))
     intro = {t for h in scan.group("zip_intro") for t in range(h.first, h.last + 1)}
     cues = []
     for mention in extract_zips(view, intro):
-        if view.words[mention.first_word].segment not in callers:
+        if view.token_unit[mention.first_token] not in callers:
             continue
         name = "zip_inside" if mention.zip in area.zips else "zip_outside"
         weight = scan.lexicon.weight(name) * (1.0 if mention.introduced else 0.85)
@@ -135,10 +136,10 @@ def detect_places(scan: Scan, area: ServiceArea) -> list[Cue]:
     if not area.places:
         return []
     view = scan.view
-    callers = set(caller_segments(scan))
+    callers = set(caller_units(scan))
     cues = []
     for hit in _place_matcher(area.places).match(view):
-        if view.token_segment[hit.first] in callers:
+        if view.token_unit[hit.first] in callers:
             first, last = view.token_word[hit.first], view.token_last_word[hit.last]
             weight = scan.lexicon.weight("place_inside") * hit.score
             cues.append(cue_from_span(view, "place_inside", weight, first, last, hit.phrase.text))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from ..lexicon import Scan
 from ..matcher import Hit
 from ..models import Cue
-from .common import caller_segments, cue_from_hit, phrase_cues
+from .common import caller_units, cue_from_hit, phrase_cues
 
 SPEAKER_WEIGHT = {"caller": 1.0, "unknown": 0.9, "business": 0.5}
 MENTION = 0.6  # strength of one mention of a category phrase
@@ -67,15 +67,15 @@ def category_scores(scan: Scan, caller_only: bool = False) -> list[CategoryScore
 def detect_service_need(scan: Scan) -> list[Cue]:
     """Return a cue for the caller's strongest mention of any service in the taxonomy."""
     view = scan.view
-    caller = set(caller_segments(scan))
-    blocked = {view.token_segment[h.first] for g in NOT_A_NEED for h in scan.group(g)}
+    caller = set(caller_units(scan))
+    blocked = {view.token_unit[h.first] for g in NOT_A_NEED for h in scan.group(g)}
     intro = _intro_tokens(scan)
     weight = scan.lexicon.weight("service_need")
     best: tuple[float, Hit, str] | None = None
     for slug, hits in scan.categories().items():
         for hit in hits:
-            seg = view.token_segment[hit.first]
-            if seg not in caller or seg in blocked or hit.first in intro:
+            unit = view.token_unit[hit.first]
+            if unit not in caller or unit in blocked or hit.first in intro:
                 continue
             if best is None or hit.score > best[0]:
                 best = (hit.score, hit, slug)

@@ -15,6 +15,11 @@ BUSINESS_GROUPS = (
     "in_area_business", "out_of_area_business", "wrong_category_business",
     "business_scope", "job_seeker_business", "spam_response",
 )
+# Cue groups only a caller says; a mono unit holding one is the caller's.
+CALLER_GROUPS = (
+    "booking", "booking_confirm", "service_request", "price_question", "price_only",
+    "job_seeker", "spam", "robocall", "wrong_number", "other_business", "voicemail_message",
+)
 
 
 def cue_from_span(
@@ -65,28 +70,34 @@ def phrase_cues(scan: Scan, groups: Iterable[str]) -> list[Cue]:
 
 def is_stereo(view: TranscriptView) -> bool:
     """Return True when turns carry caller/business labels (a two-channel recording)."""
-    return any(s != "unknown" for s in view.speakers)
+    return view.stereo
 
 
-def business_like_segments(scan: Scan) -> set[int]:
-    """Return the turns that contain something only the business or its voicemail says."""
+def business_like_units(scan: Scan) -> set[int]:
+    """Return mono units that sound like the business: its phrases, or the opening answer."""
     view = scan.view
-    return {view.token_segment[h.first] for g in BUSINESS_GROUPS for h in scan.group(g)}
+    units = {view.token_unit[h.first] for g in BUSINESS_GROUPS for h in scan.group(g)}
+    caller_said = {view.token_unit[h.first] for g in CALLER_GROUPS for h in scan.group(g)}
+    # Whoever speaks first answers the phone: the business (or its voicemail).
+    first = next((u for u, (lo, hi) in enumerate(view.unit_tokens) if hi > lo), None)
+    if first is not None and first not in caller_said:
+        units.add(first)
+    return units - caller_said
 
 
-def caller_segments(scan: Scan) -> list[int]:
-    """Return the caller's turns; in mono, the turns that do not sound like the business."""
+def caller_units(scan: Scan) -> list[int]:
+    """Return the caller's units; in mono, the units that do not sound like the business."""
     view = scan.view
-    if is_stereo(view):
-        return [i for i, s in enumerate(view.speakers) if s == "caller"]
-    business = business_like_segments(scan)
-    return [i for i in range(len(view.speakers)) if i not in business]
+    if view.stereo:
+        return [u for u in range(len(view.unit_tokens)) if view.unit_speaker(u) == "caller"]
+    business = business_like_units(scan)
+    return [u for u in range(len(view.unit_tokens)) if u not in business]
 
 
-def segment_tokens(view: TranscriptView, segments: Iterable[int]) -> list[int]:
-    """Return the token indices of the given turns, in order."""
+def unit_tokens(view: TranscriptView, units: Iterable[int]) -> list[int]:
+    """Return the token indices of the given units, in order."""
     out: list[int] = []
-    for seg in segments:
-        lo, hi = view.segment_tokens[seg]
+    for unit in units:
+        lo, hi = view.unit_tokens[unit]
         out.extend(range(lo, hi))
     return out

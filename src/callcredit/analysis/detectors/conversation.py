@@ -6,7 +6,7 @@ from ..lexicon import Scan
 from ..matcher import FILLERS
 from ..models import Cue
 from ..text import STOPWORDS
-from .common import caller_segments, cue_from_span, is_stereo, segment_tokens
+from .common import caller_units, cue_from_span, is_stereo, unit_tokens
 
 MIN_REQUEST_WORDS = 3  # content words a caller needs before it counts as saying something
 FULL_REQUEST_WORDS = 12
@@ -55,8 +55,8 @@ def detect_no_intent(scan: Scan) -> list[Cue]:
     lexicon = scan.lexicon
     if not any(t not in FILLERS for t in view.tokens):
         return [Cue(cue="silence", confidence=lexicon.weight("silence"), text="(no speech)")]
-    segments = caller_segments(scan)
-    tokens = [t for t in segment_tokens(view, segments) if view.tokens[t] not in FILLERS]
+    units = caller_units(scan)
+    tokens = [t for t in unit_tokens(view, units) if view.tokens[t] not in FILLERS]
     if not tokens:
         return _no_caller_speech(scan)
     content = [t for t in tokens if view.tokens[t] not in lexicon.greetings]
@@ -74,7 +74,7 @@ def detect_no_intent(scan: Scan) -> list[Cue]:
     # Show the caller turn that says the most, not words spread over several turns.
     by_turn: dict[int, list[int]] = {}
     for t in meaningful:
-        by_turn.setdefault(view.token_segment[t], []).append(t)
+        by_turn.setdefault(view.token_unit[t], []).append(t)
     best = max(by_turn.values(), key=len)
     first, last = view.token_word[best[0]], view.token_last_word[best[min(len(best) - 1, 15)]]
     return [cue_from_span(view, "caller_speech", weight, first, last)]
@@ -86,8 +86,6 @@ def _no_caller_speech(scan: Scan) -> list[Cue]:
     weight = scan.lexicon.weight("no_caller_speech")
     if not is_stereo(view):
         weight *= 0.8  # mono: we only guess which turns were the business's
-    first_seg = next(i for i, (lo, hi) in enumerate(view.segment_tokens) if hi > lo)
-    span = view.segment_span(first_seg)
-    assert span is not None
-    cue = cue_from_span(view, "no_caller_speech", weight, span.first, min(span.last, span.first + 15))
-    return [cue]
+    lo, hi = next((lo, hi) for lo, hi in view.unit_tokens if hi > lo)
+    first, last = view.token_word[lo], view.token_last_word[hi - 1]
+    return [cue_from_span(view, "no_caller_speech", weight, first, min(last, first + 15))]
