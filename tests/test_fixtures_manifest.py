@@ -17,13 +17,33 @@ SCRIPTS = FIXTURES / "scripts.toml"
 REFERENCE = FIXTURES / "reference.jsonl"
 
 DESIGN_COLUMNS = [
-    "call_id", "audio", "channels", "business_id", "business_name", "business_category",
-    "service_area", "caller_number", "called_at", "claimed_reason", "requested_at", "note",
-    "expected_verdict", "expected_decision", "billed_cents",
+    "call_id",
+    "audio",
+    "channels",
+    "business_id",
+    "business_name",
+    "business_category",
+    "service_area",
+    "caller_number",
+    "called_at",
+    "claimed_reason",
+    "requested_at",
+    "note",
+    "expected_verdict",
+    "expected_decision",
+    "billed_cents",
 ]
 REASONS = {
-    "voicemail", "price_shopper", "wrong_category", "out_of_area", "wrong_number", "spam",
-    "job_seeker", "duplicate", "no_intent", "other",
+    "voicemail",
+    "price_shopper",
+    "wrong_category",
+    "out_of_area",
+    "wrong_number",
+    "spam",
+    "job_seeker",
+    "duplicate",
+    "no_intent",
+    "other",
 }
 BILLABLE = {"voicemail", "price_shopper"}
 SETS = ("dev", "heldout")
@@ -113,7 +133,8 @@ def test_duplicate_claims_follow_the_30_day_window() -> None:
             continue
         at = datetime.fromisoformat(claim["called_at"])
         earlier = [
-            r for r in rows
+            r
+            for r in rows
             if r["call_id"] != claim["call_id"]
             and r["caller_number"] == claim["caller_number"]
             and r["business_id"] == claim["business_id"]
@@ -155,8 +176,16 @@ def test_reference_covers_every_call() -> None:
 
 def test_edge_files_exist() -> None:
     edge = FIXTURES / "edge"
-    for name in ("silence.wav", "beep.wav", "truncated.wav", "not_audio.wav",
-                 "hello.flac", "hello.mp3", "hello.ogg", "hello.m4a"):
+    for name in (
+        "silence.wav",
+        "beep.wav",
+        "truncated.wav",
+        "not_audio.wav",
+        "hello.flac",
+        "hello.mp3",
+        "hello.ogg",
+        "hello.m4a",
+    ):
         assert (edge / name).stat().st_size > 0, name
     assert (edge / "empty.wav").stat().st_size == 0
     with wave.open(str(edge / "silence.wav"), "rb") as w:
