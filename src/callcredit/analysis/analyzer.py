@@ -16,6 +16,7 @@ from .detectors.conversation import detect_exchange, detect_no_intent
 from .detectors.duplicate import detect_duplicate
 from .detectors.phrases import (
     detect_booking,
+    detect_existing_customer,
     detect_job_seeker,
     detect_live_answer,
     detect_price,
@@ -52,6 +53,7 @@ def detect_all(
         *detect_wrong_number(sc),
         *detect_spam(sc),
         *detect_job_seeker(sc),
+        *detect_existing_customer(sc),
         *detect_no_intent(sc),
         *detect_duplicate(
             call_id=context.call_id,
@@ -83,11 +85,21 @@ def other_findings(
 ) -> list[ReasonCode]:
     """Return reasons the evidence supports that the business did not claim, strongest first."""
     floor = lexicon.rules.thresholds.finding
-    found = [
-        a for code, a in assessments.items()
-        if code not in (claimed, "other") and a.verdict == "supported" and a.confidence >= floor
+
+    def found(code: ReasonCode) -> bool:
+        """Return True when the evidence clearly supports a reason."""
+        a = assessments[code]
+        return a.verdict == "supported" and a.confidence >= floor
+
+    rules = lexicon.rules.reasons
+    listed = [
+        code
+        for code in assessments
+        if code not in (claimed, "other")
+        and found(code)
+        and not any(found(other) for other in rules[code].hidden_by)
     ]
-    return [a.reason for a in sorted(found, key=lambda a: -a.confidence)]
+    return sorted(listed, key=lambda code: -assessments[code].confidence)
 
 
 def analyze(

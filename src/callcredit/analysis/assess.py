@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from .lexicon import Rules
 from .models import REASON_CODES, Cue, ReasonAssessment, ReasonCode, Verdict
 
-CONTRA_DISCOUNT = 0.5  # how much the losing side's strength lowers the winner's confidence
+CONTRA_DISCOUNT = 0.3  # how much the losing side's strength lowers the winner's confidence
 
 
 def strength(cues: Iterable[Cue]) -> float:
@@ -39,8 +39,6 @@ def assess(reason: ReasonCode, by_name: dict[str, list[Cue]], rules: Rules) -> R
     contradicting = [c for n in spec.contradicts for c in by_name.get(n, [])]
     support, contra = strength(supporting), strength(contradicting)
     verdict, confidence = _verdict(support, contra, rules)
-    if reason == "other":
-        verdict, confidence = "inconclusive", 0.0  # "other" always goes to a person
     return ReasonAssessment(
         reason=reason,
         verdict=verdict,

@@ -16,11 +16,19 @@ def _evidence(cue: Cue, stance: Stance) -> Evidence:
     """Return a cue as evidence: its sentence when known, else the matched words."""
     if cue.context and cue.context_start is not None and cue.context_end is not None:
         return Evidence(
-            start=cue.context_start, end=cue.context_end, speaker=cue.speaker,
-            text=cue.context, cue=cue.cue, stance=stance,
+            start=cue.context_start,
+            end=cue.context_end,
+            speaker=cue.speaker,
+            text=cue.context,
+            cue=cue.cue,
+            stance=stance,
         )
     return Evidence(
-        start=cue.start, end=cue.end, speaker=cue.speaker, text=cue.text, cue=cue.cue,
+        start=cue.start,
+        end=cue.end,
+        speaker=cue.speaker,
+        text=cue.text,
+        cue=cue.cue,
         stance=stance,
     )
 
@@ -78,8 +86,10 @@ def describe_evidence(evidence: list[Evidence], stance: Stance | None = None) ->
         if item.end <= 0 and item.start <= 0:
             parts.append(text)  # call history, not a moment of the recording
             continue
-        who = "the caller" if item.speaker == "caller" else (
-            "your side" if item.speaker == "business" else "someone"
+        who = (
+            "the caller"
+            if item.speaker == "caller"
+            else ("your side" if item.speaker == "business" else "someone")
         )
         parts.append(f'"{text}" ({who}, at {_clock(item.start)})')
     return "; ".join(parts) if parts else "nothing conclusive in the recording"

@@ -101,6 +101,7 @@ class ReasonCues(_Strict):
     supports: list[str]
     contradicts: list[str]
     overridden_by: list[ReasonCode] = Field(default_factory=list)
+    hidden_by: list[ReasonCode] = Field(default_factory=list)
 
 
 class Rules(_Strict):
@@ -175,7 +176,8 @@ def load_lexicon(data_dir: Path = DATA_DIR) -> Lexicon:
     cues, _ = _load_file(CueFile, data_dir / "cues.toml")
     taxonomy, _ = _load_file(Taxonomy, data_dir / "taxonomy.toml")
     rules, rules_text = _load_file(Rules, data_dir / "rules.toml")
-    _check_rule_names(rules, rules_text, set(cues.groups) | set(rules.measured), data_dir)
+    known = set(cues.groups) | set(rules.measured)
+    _check_rule_names(rules, rules_text, known, data_dir / "rules.toml")
     greetings = frozenset(stem(w) for word in cues.greetings for w in split_raw(word))
     matcher = PhraseMatcher(_phrases(cues, taxonomy))
     return Lexicon(dict(cues.groups), greetings, taxonomy, rules, matcher)
@@ -228,29 +230,21 @@ def scan(view: TranscriptView, lexicon: Lexicon | None = None) -> Scan:
 
 
 def _drop_contained(hits: list[Hit]) -> list[Hit]:
-    """Drop a hit lying inside a longer hit of the same family (cues or categories).
-
-    The longer phrase is the more specific reading: "water heater" is plumbing, not the
-    "heater" of HVAC; "return your call as soon as possible" is a greeting, not a booking.
-    Phrases of weight 0 only mark positions and are always kept.
-    """
-    ordered = sorted(hits, key=lambda h: (h.first, -(h.last - h.first)))
+    """Drop a hit mostly covered by a longer (or equally long, better) hit of its family."""
+    # The longer phrase is the more specific reading: "water heater" is plumbing, not the
+    # "heater" of HVAC; "return your call as soon as possible" is a greeting, not a booking;
+    # "outside our service area" is not also "in our service area". Families are cue phrases
+    # and category phrases; phrases of weight 0 only mark positions and are always kept.
+    covered: dict[bool, set[int]] = {True: set(), False: set()}
     kept: list[Hit] = []
-    active: list[Hit] = []
-    for hit in ordered:
+    for hit in sorted(hits, key=lambda h: (-(h.last - h.first), -h.score)):
         if hit.phrase.weight == 0.0:
             kept.append(hit)
             continue
-        active = [a for a in active if a.last >= hit.first]
-        family = hit.phrase.group.startswith(CATEGORY_PREFIX)
-        inside = any(
-            a.first <= hit.first
-            and hit.last <= a.last
-            and (a.last - a.first) > (hit.last - hit.first)
-            and a.phrase.group.startswith(CATEGORY_PREFIX) == family
-            for a in active
-        )
-        if not inside:
-            kept.append(hit)
-            active.append(hit)
+        taken = covered[hit.phrase.group.startswith(CATEGORY_PREFIX)]
+        span = range(hit.first, hit.last + 1)
+        if sum(t in taken for t in span) * 2 > len(span):
+            continue
+        taken.update(span)
+        kept.append(hit)
     return sorted(kept, key=lambda h: (h.first, h.last))

@@ -4,7 +4,8 @@ Each lexicon token is indexed with its one-letter deletions (the SymSpell trick)
 misheard transcript token finds its lexicon token with a few dictionary look-ups instead of
 comparing every phrase with every turn. Only phrases whose tokens (nearly) all appear near an
 anchor token are then scored with rapidfuzz, and the character alignment is mapped back to
-tokens and so to words and times.
+tokens and so to words and times. A phrase split by inserted words ("looking for steady
+work") is found by matching its words in order instead.
 """
 
 from __future__ import annotations
@@ -19,9 +20,15 @@ from .text import NEGATIONS, STOPWORDS
 from .view import TranscriptView
 
 FILLERS = frozenset({"uh", "um", "uhm", "umm", "er", "ah", "hmm", "mm", "mhm"})
+# Little words ASR often drops or swaps ("a" / "the"); phrases of 4+ words may miss one.
+DROPPABLE = frozenset(
+    {"a", "an", "the", "to", "of", "and", "or", "so", "my", "i", "it", "is", "are"}
+)
 TOKEN_CUTOFF = 75.0  # loose: a token only nominates a phrase; the phrase score decides
 SINGLE_TOKEN_CUTOFF = 85.0
 NEGATION_REACH = 3
+MAX_GAPS = 2  # extra words allowed inside a phrase ("looking for steady work")
+GAP_COST = 0.06
 
 _EMPTY: tuple[tuple[int, float], ...] = ()
 
@@ -52,9 +59,44 @@ class Hit:
         return self.score * self.phrase.weight
 
 
+class _Found:
+    """Per transcript: which lexicon tokens each transcript token may stand for, and where."""
+
+    def __init__(self, view: TranscriptView, cands: list[tuple[tuple[int, float], ...]]) -> None:
+        """Index candidates by position and by lexicon token."""
+        self.view = view
+        self.cands = cands
+        self.present = [frozenset(tid for tid, _ in pairs) for pairs in cands]
+        self.where: dict[int, list[int]] = {}
+        for i, pairs in enumerate(cands):
+            for tid, _ in pairs:
+                self.where.setdefault(tid, []).append(i)
+
+    def has(self, tid: int, lo: int, hi: int) -> bool:
+        """Return True when lexicon token `tid` occurs at a position in [lo, hi)."""
+        spots = self.where.get(tid)
+        if not spots:
+            return False
+        j = bisect_left(spots, lo)
+        return j < len(spots) and spots[j] < hi
+
+
 def _deletions(token: str) -> set[str]:
     """Return the token and every string made by deleting one of its characters."""
     return {token} | {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
+def _may_miss(token: str, phrase_len: int) -> bool:
+    """Return True when a phrase may still match with this token not found as such."""
+    # Long words may be misheard beyond recognition (split in two: "toy let") and still
+    # align. A short word decides the meaning ("pay" vs "cost", "do" vs "go"), so it must be
+    # there; only in phrases of four or more words may a little word ("a", "the") drop out.
+    return len(token) >= 5 or (phrase_len >= 4 and token in DROPPABLE)
+
+
+def _content(token: str) -> bool:
+    """Return True for a word that carries meaning (not a short function word)."""
+    return len(token) >= 4 and token not in STOPWORDS
 
 
 def _cutoff(phrase_chars: int) -> float:
@@ -70,7 +112,7 @@ class PhraseMatcher:
         self.phrases: list[Phrase] = []
         self._strings: list[str] = []
         self._ids: list[tuple[int, ...]] = []
-        self._short_content: list[tuple[bool, ...]] = []
+        self._may_miss: list[tuple[bool, ...]] = []
         self.vocab: dict[str, int] = {}
         self._anchors: dict[int, list[tuple[int, int]]] = {}
         seen: set[tuple[str, tuple[str, ...]]] = set()
@@ -89,30 +131,35 @@ class PhraseMatcher:
         self._cache: dict[str, tuple[tuple[int, float], ...]] = {}
 
     def _add(self, phrase: Phrase) -> None:
-        """Register one phrase and its anchors."""
-        index = len(self.phrases)
+        """Register one phrase (its anchors are indexed once all phrases are in)."""
         ids = tuple(self.vocab.setdefault(t, len(self.vocab)) for t in phrase.tokens)
         self.phrases.append(phrase)
         self._strings.append(" ".join(phrase.tokens))
         self._ids.append(ids)
-        self._short_content.append(
-            tuple(len(t) <= 4 and t not in STOPWORDS for t in phrase.tokens)
-        )
+        self._may_miss.append(tuple(_may_miss(t, len(ids)) for t in phrase.tokens))
 
     def _index_anchors(self) -> None:
-        """Index each phrase under its two rarest content tokens.
-
-        A phrase matches with at most one token missing, so one of two anchors is always
-        present; rare anchors keep common words ("call", "water") from waking many phrases.
-        """
+        """Index each phrase under as few, as rare, tokens as still find every match."""
+        # A phrase of one or two words matches only with all its words, and a longer one only
+        # with its short words present, so one such word is anchor enough; otherwise one of
+        # any two words must be there. Rare anchors keep common words ("call") quiet.
         uses: dict[int, int] = {}
         for ids in self._ids:
             for tid in set(ids):
                 uses[tid] = uses.get(tid, 0) + 1
         for index, (phrase, ids) in enumerate(zip(self.phrases, self._ids, strict=True)):
             content = [i for i, t in enumerate(phrase.tokens) if t not in STOPWORDS]
-            ranked = sorted(content or range(len(ids)), key=lambda i: (uses[ids[i]], -len(phrase.tokens[i])))
-            for pos in ranked[:2]:
+            ranked = sorted(
+                content or range(len(ids)), key=lambda i: (uses[ids[i]], -len(phrase.tokens[i]))
+            )
+            required = [i for i in ranked if not self._may_miss[index][i]]
+            if len(ids) <= 2:
+                anchors = ranked[:1]
+            elif required:
+                anchors = required[:1]
+            else:
+                anchors = ranked[:2]
+            for pos in anchors:
                 self._anchors.setdefault(ids[pos], []).append((index, pos))
 
     def candidates(self, token: str) -> tuple[tuple[int, float], ...]:
@@ -135,35 +182,25 @@ class PhraseMatcher:
 
     def match(self, view: TranscriptView) -> list[Hit]:
         """Return every phrase occurrence in the view, one hit per phrase and start token."""
-        cands = [self.candidates(t) if t not in FILLERS else _EMPTY for t in view.tokens]
-        where: dict[int, list[int]] = {}
-        for i, pairs in enumerate(cands):
-            for tid, _ in pairs:
-                where.setdefault(tid, []).append(i)
+        found = _Found(
+            view, [self.candidates(t) if t not in FILLERS else _EMPTY for t in view.tokens]
+        )
         hits: dict[tuple[int, int], Hit] = {}
         tried: set[tuple[int, int]] = set()
-        for i, pairs in enumerate(cands):
+        for i, pairs in enumerate(found.cands):
             for tid, tscore in pairs:
                 for pidx, pos in self._anchors.get(tid, ()):
                     if (pidx, i - pos) in tried:
                         continue
                     tried.add((pidx, i - pos))
-                    hit = self._verify(view, where, pidx, i, pos, tscore)
+                    hit = self._verify(found, pidx, i, pos, tscore)
                     if hit is not None:
                         hits.setdefault((pidx, hit.first), hit)
         return sorted(hits.values(), key=lambda h: (h.first, h.last))
 
-    def _verify(
-        self,
-        view: TranscriptView,
-        where: dict[int, list[int]],
-        pidx: int,
-        at: int,
-        pos: int,
-        tscore: float,
-    ) -> Hit | None:
+    def _verify(self, found: _Found, pidx: int, at: int, pos: int, tscore: float) -> Hit | None:
         """Score phrase `pidx` around token `at` (its token `pos`); None when it does not fit."""
-        ids = self._ids[pidx]
+        view, ids = found.view, self._ids[pidx]
         if len(ids) == 1:
             # One-word phrases are the riskiest ("tree" vs "three"): exact, or long and close.
             phrase = self.phrases[pidx]
@@ -171,22 +208,20 @@ class PhraseMatcher:
                 return None
             return self._hit(view, phrase, tscore / 100.0, at, at)
         seg_lo, seg_hi = view.segment_tokens[view.token_segment[at]]
-        lo = max(seg_lo, at - pos - 1)
-        hi = min(seg_hi, at - pos + len(ids) + 2)
+        lo, hi = max(seg_lo, at - pos - 1), min(seg_hi, at - pos + len(ids) + 1)
         allowed = 1 if len(ids) >= 3 else 0
-        short = self._short_content[pidx]
+        may_miss = self._may_miss[pidx]
         for k, tid in enumerate(ids):
-            spots = where.get(tid)
-            j = bisect_left(spots, lo) if spots else 0
-            if spots and j < len(spots) and spots[j] < hi:
-                continue
-            # A short content word ("pay" vs "cost") decides the meaning; only long words may
-            # be misheard beyond recognition (e.g. split in two) and still be aligned.
-            allowed -= 1
-            if allowed < 0 or short[k]:
-                return None
+            if not found.has(tid, lo - MAX_GAPS, hi + MAX_GAPS):
+                allowed -= 1
+                if allowed < 0 or not may_miss[k]:
+                    return None
         window = [j for j in range(lo, hi) if view.tokens[j] not in FILLERS]
-        return self._align(view, pidx, window)
+        hit = self._align(view, pidx, window)
+        if hit is None:
+            wide = range(max(seg_lo, lo - MAX_GAPS), min(seg_hi, hi + MAX_GAPS))
+            hit = self._in_order(found, pidx, [j for j in wide if view.tokens[j] not in FILLERS])
+        return hit
 
     def _align(self, view: TranscriptView, pidx: int, window: list[int]) -> Hit | None:
         """Align the phrase inside the window text and map the characters back to tokens."""
@@ -210,6 +245,31 @@ class PhraseMatcher:
         if not covered:
             return None
         return self._hit(view, self.phrases[pidx], aligned.score / 100.0, covered[0], covered[-1])
+
+    def _in_order(self, found: _Found, pidx: int, window: list[int]) -> Hit | None:
+        """Find every phrase word in order with a few extra words between ("your going rate")."""
+        # Character alignment misses a phrase split by inserted words; this allows MAX_GAPS
+        # of them in all, each costing GAP_COST of the score. Only a content word may follow
+        # a gap, so "work for you" never stretches over "works for me, see you".
+        ids, tokens = self._ids[pidx], self.phrases[pidx].tokens
+        for start, j0 in enumerate(window):
+            if ids[0] not in found.present[j0]:
+                continue
+            matched, gap = [j0], 0
+            for j in window[start + 1 :]:
+                k = len(matched)
+                if k == len(ids) or gap > MAX_GAPS:
+                    break
+                if ids[k] in found.present[j] and (gap == 0 or _content(tokens[k])):
+                    matched.append(j)
+                    gap = 0
+                else:
+                    gap += 1
+            extra = matched[-1] - matched[0] + 1 - len(ids)
+            if len(matched) == len(ids) and extra <= MAX_GAPS:
+                score = 1.0 - GAP_COST * extra
+                return self._hit(found.view, self.phrases[pidx], score, matched[0], matched[-1])
+        return None
 
     @staticmethod
     def _hit(view: TranscriptView, phrase: Phrase, score: float, first: int, last: int) -> Hit:

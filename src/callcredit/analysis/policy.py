@@ -21,9 +21,21 @@ Treatment = Literal["creditable", "billable", "needs_review"]
 # Placeholders a business-facing template may use; anything else is a policy error.
 TEMPLATE_FIELDS = frozenset(
     {
-        "call_id", "reason", "reason_label", "reason_meaning", "evidence", "deadline",
-        "policy_name", "policy_label", "credit_percent", "sla_hours", "verdict", "confidence",
-        "note", "found", "re_reviews",
+        "call_id",
+        "reason",
+        "reason_label",
+        "reason_meaning",
+        "evidence",
+        "deadline",
+        "policy_name",
+        "policy_label",
+        "credit_percent",
+        "sla_hours",
+        "verdict",
+        "confidence",
+        "note",
+        "found",
+        "re_reviews",
     }
 )
 

@@ -16,13 +16,19 @@ def segment(speaker: Speaker, text: str, start: float, end: float | None = None)
     end = start + WORD_SECONDS * len(parts) if end is None else end
     step = (end - start) / max(len(parts), 1)
     words = [
-        Word(start=round(start + i * step, 3), end=round(start + (i + 1) * step - 0.02, 3), word=" " + p)
+        Word(
+            start=round(start + i * step, 3),
+            end=round(start + (i + 1) * step - 0.02, 3),
+            word=" " + p,
+        )
         for i, p in enumerate(parts)
     ]
     return Segment(start=start, end=end, speaker=speaker, text=text, words=words)
 
 
-def transcript_from_turns(turns: Sequence[tuple[Speaker, str]], start: float = 0.5) -> TranscriptData:
+def transcript_from_turns(
+    turns: Sequence[tuple[Speaker, str]], start: float = 0.5
+) -> TranscriptData:
     """Return a transcript of consecutive turns, each word lasting WORD_SECONDS."""
     segments: list[Segment] = []
     t = start

@@ -6,20 +6,44 @@ import re
 from functools import lru_cache
 
 # Apostrophes vanish ("don't" -> "dont") so contractions stay one token, as in the phrase lists.
-_APOSTROPHES = re.compile(r"[’'`´]")
+_APOSTROPHES = re.compile("[\u2019'`\u00b4]")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 DIGIT_WORDS = {
-    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
-    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+    "zero": "0",
+    "oh": "0",
+    "o": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
 }
 TEEN_WORDS = {
-    "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
-    "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "thirteen": "13",
+    "fourteen": "14",
+    "fifteen": "15",
+    "sixteen": "16",
+    "seventeen": "17",
+    "eighteen": "18",
+    "nineteen": "19",
 }
 TENS_WORDS = {
-    "twenty": "2", "thirty": "3", "forty": "4", "fifty": "5", "sixty": "6", "seventy": "7",
-    "eighty": "8", "ninety": "9",
+    "twenty": "2",
+    "thirty": "3",
+    "forty": "4",
+    "fifty": "5",
+    "sixty": "6",
+    "seventy": "7",
+    "eighty": "8",
+    "ninety": "9",
 }
 _SPELLED_NUMBERS = {w: d for w, d in {**DIGIT_WORDS, **TEEN_WORDS}.items() if w not in ("oh", "o")}
 NUMBER_WORDS = frozenset(DIGIT_WORDS) | frozenset(TEEN_WORDS) | frozenset(TENS_WORDS)
@@ -29,10 +53,11 @@ NEGATIONS = frozenset(
     {"not", "dont", "doesnt", "didnt", "wont", "never", "isnt", "arent", "wasnt", "cant", "nothing"}
 )
 
-STOPWORDS = frozenset(
-    "a an the to of and or i im me my we you your it its is are be in on at for with this that"
-    " do can so uh um".split()
+_STOPWORDS_TEXT = (
+    "a an the to of and or i im me my we you your it its is are be in on at for with this "
+    "that do can so uh um"
 )
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 
 
 def split_raw(text: str) -> list[str]:

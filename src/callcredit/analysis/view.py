@@ -51,6 +51,7 @@ class TranscriptView:
     # "turn" may hold the whole call, a sentence (or a run of words without a long pause).
     unit_tokens: list[tuple[int, int]] = field(default_factory=list)
     token_unit: list[int] = field(default_factory=list)
+    token_sentence: list[int] = field(default_factory=list)
     stereo: bool = False
 
     @classmethod
@@ -68,20 +69,28 @@ class TranscriptView:
         return view
 
     def _split_units(self) -> None:
-        """Cut tokens into units: turns in stereo, sentences or pause-separated runs in mono."""
-        start = 0
-        for i in range(1, len(self.tokens) + 1):
-            if i < len(self.tokens) and not self._unit_break(i):
-                continue
-            self.unit_tokens.append((start, i))
-            self.token_unit.extend([len(self.unit_tokens) - 1] * (i - start))
-            start = i
+        """Cut tokens into sentences, and into units: turns in stereo, sentences in mono."""
+        sentence, unit_start = 0, 0
+        for i in range(len(self.tokens)):
+            if i > 0:
+                turn_break = self.token_segment[i] != self.token_segment[i - 1]
+                sentence_break = turn_break or self._sentence_break(i)
+                sentence += int(sentence_break)
+                if turn_break or (sentence_break and not self.stereo):
+                    self._close_unit(unit_start, i)
+                    unit_start = i
+            self.token_sentence.append(sentence)
+        if self.tokens:
+            self._close_unit(unit_start, len(self.tokens))
 
-    def _unit_break(self, i: int) -> bool:
-        """Return True when token i starts a new unit."""
-        if self.token_segment[i] != self.token_segment[i - 1]:
-            return True
-        if self.stereo or self.token_word[i] == self.token_word[i - 1]:
+    def _close_unit(self, lo: int, hi: int) -> None:
+        """Record tokens [lo, hi) as one unit."""
+        self.unit_tokens.append((lo, hi))
+        self.token_unit.extend([len(self.unit_tokens) - 1] * (hi - lo))
+
+    def _sentence_break(self, i: int) -> bool:
+        """Return True when token i starts a new sentence within a turn."""
+        if self.token_word[i] == self.token_word[i - 1]:
             return False
         prev, word = self.words[self.token_last_word[i - 1]], self.words[self.token_word[i]]
         return prev.text.endswith(_SENTENCE_END) or word.start - prev.end > UNIT_PAUSE
@@ -112,10 +121,6 @@ class TranscriptView:
         first_word = self.words[self.token_word[-1]].text.strip(" .,-")
         return same_turn and prev.isalpha() and len(first_word) == 1 and len(prev) <= 5
 
-    def word_of(self, token: int) -> int:
-        """Return the word index of a token index."""
-        return self.token_word[token]
-
     def span(self, first_word: int, last_word: int) -> Span:
         """Return the words [first_word, last_word] as a timed span."""
         words = self.words[first_word : last_word + 1]
@@ -141,13 +146,6 @@ class TranscriptView:
             hi += 1
         return self.span(lo, hi)
 
-    def segment_span(self, seg_index: int) -> Span | None:
-        """Return the whole turn as a span, or None when it has no words."""
-        lo, hi = self.segment_tokens[seg_index]
-        if lo == hi:
-            return None
-        return self.token_span(lo, hi - 1)
-
     def unit_speaker(self, unit: int) -> Speaker:
         """Return the labelled speaker of a unit ("unknown" in mono)."""
         return self.speakers[self.token_segment[self.unit_tokens[unit][0]]]
@@ -162,5 +160,6 @@ def _segment_words(words: list[Word], text: str, start: float, end: float) -> li
         return []
     step = max(end - start, 0.0) / len(parts)
     return [
-        Word(start=start + i * step, end=start + (i + 1) * step, word=p) for i, p in enumerate(parts)
+        Word(start=start + i * step, end=start + (i + 1) * step, word=p)
+        for i, p in enumerate(parts)
     ]

@@ -20,6 +20,13 @@ MONEY_WORDS = frozenset({"dollar", "dollars", "buck", "bucks", "k", "grand", "hu
 ZIP_INTRO_REACH = 5
 PLACE_WORDS = 3
 PLACE_MATCH = 85.0
+# Capitalised words after "in"/"near" that are not places.
+_NOT_PLACES_TEXT = (
+    "january february march april may june july august september october november "
+    "december monday tuesday wednesday thursday friday saturday sunday spanish english i "
+    "i'm mr mrs ms dr doctor god"
+)
+NOT_PLACES = frozenset(_NOT_PLACES_TEXT.split())
 
 
 @dataclass(frozen=True)
@@ -77,11 +84,15 @@ def extract_zips(view: TranscriptView, intro_tokens: set[int] | None = None) -> 
         while last >= first and view.raw_tokens[last] in ("oh", "o"):
             last -= 1
         digits = digits_of_run(view.raw_tokens[first : last + 1])
+        if len(digits) == 9 and len(view.raw_tokens[first]) == 5:
+            digits = digits[:5]  # ZIP+4: "95814-1234"
         if len(digits) != 5 or _is_money(view, first, last):
             continue
         introduced = any(t in intro_tokens for t in range(first - ZIP_INTRO_REACH, first))
         found.append(
-            ZipMention(digits, view.token_word[first], view.token_last_word[last], first, introduced)
+            ZipMention(
+                digits, view.token_word[first], view.token_last_word[last], first, introduced
+            )
         )
     return found
 
@@ -106,7 +117,9 @@ def detect_zips(scan: Scan, area: ServiceArea) -> list[Cue]:
             continue
         name = "zip_inside" if mention.zip in area.zips else "zip_outside"
         weight = scan.lexicon.weight(name) * (1.0 if mention.introduced else 0.85)
-        cues.append(cue_from_span(view, name, weight, mention.first_word, mention.last_word, mention.zip))
+        cues.append(
+            cue_from_span(view, name, weight, mention.first_word, mention.last_word, mention.zip)
+        )
     return cues
 
 
@@ -123,7 +136,13 @@ def _named_place(view: TranscriptView, after_word: int) -> tuple[int, int] | Non
     for w in range(after_word + 1, min(after_word + 1 + PLACE_WORDS, len(view.words))):
         word = view.words[w]
         bare = word.text.strip(" ,.?!;:\"'")
-        if word.segment != seg or not bare[:1].isupper() or bare.lower() in STOPWORDS:
+        lower = bare.lower()
+        if (
+            word.segment != seg
+            or not bare[:1].isupper()
+            or lower in STOPWORDS
+            or lower in NOT_PLACES
+        ):
             break
         last = w
         if word.text.rstrip().endswith((",", ".", "?", "!", ";")):
@@ -148,6 +167,7 @@ def detect_places(scan: Scan, area: ServiceArea) -> list[Cue]:
         found = _named_place(view, view.token_last_word[hit.last])
         if found is None or view.words[found[0]].start in known:
             continue
+        known.add(view.words[found[0]].start)
         name = view.span(*found).text.strip(" ,.?!;:")
         if max((fuzz.ratio(name.lower(), p.lower()) for p in area.places), default=0) < PLACE_MATCH:
             weight = scan.lexicon.weight("place_outside")

@@ -10,9 +10,9 @@ from ..models import Cue
 
 FRAME_S = 0.032
 HOP_S = 0.032  # no overlap: a 0.3 s beep still spans 9 frames
-MIN_RMS = 0.003          # quieter frames are silence, whatever their spectrum
-CONCENTRATION = 0.7      # share of a frame's energy within +-2 bins of its peak
-CHUNK_FRAMES = 4096      # frames per FFT batch, to bound memory on long calls
+MIN_RMS = 0.003  # quieter frames are silence, whatever their spectrum
+CONCENTRATION = 0.7  # share of a frame's energy within +-2 bins of its peak
+CHUNK_FRAMES = 4096  # frames per FFT batch, to bound memory on long calls
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,9 @@ def _mono(audio: np.ndarray) -> np.ndarray:
     return x.ravel()
 
 
-def _tonal_frames(x: np.ndarray, sr: int, fmin: float, fmax: float) -> tuple[np.ndarray, np.ndarray]:
+def _tonal_frames(
+    x: np.ndarray, sr: int, fmin: float, fmax: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Return per frame whether it is a loud pure tone in band, and its peak bin."""
     frame, hop = int(FRAME_S * sr), int(HOP_S * sr)
     count = 1 + (len(x) - frame) // hop
@@ -64,10 +66,7 @@ def find_tones(
     fmin: float = 400.0,
     fmax: float = 2000.0,
 ) -> list[Tone]:
-    """Return steady single tones between fmin and fmax Hz lasting min_s to max_s seconds.
-
-    Three or more tones at one pitch are a ring or busy signal, not a beep, and are dropped.
-    """
+    """Return steady single tones between fmin and fmax Hz lasting min_s to max_s seconds."""
     x = _mono(audio)
     frame, hop = int(FRAME_S * sample_rate), int(HOP_S * sample_rate)
     if len(x) < frame:
@@ -85,17 +84,22 @@ def find_tones(
         length = ((j - i) * hop + frame) / sample_rate
         if min_s <= length <= max_s:
             hz = float(np.median(peaks[i : j + 1])) * sample_rate / frame
-            tones.append(Tone(round(i * hop / sample_rate, 3), round((j * hop + frame) / sample_rate, 3), hz))
+            tones.append(
+                Tone(round(i * hop / sample_rate, 3), round((j * hop + frame) / sample_rate, 3), hz)
+            )
         i = j + 1
     return _drop_ringing(tones, bin_hz=sample_rate / frame)
 
 
 def _drop_ringing(tones: list[Tone], bin_hz: float) -> list[Tone]:
-    """Drop tones whose pitch repeats three or more times (ringback, busy signal)."""
+    """Drop tones whose pitch repeats three or more times."""
+    # A voicemail beeps once (or twice); a ringback or busy signal repeats its tone.
     return [t for t in tones if sum(abs(o.hz - t.hz) <= 1.5 * bin_hz for o in tones) < 3]
 
 
-def detect_beep(audio: np.ndarray | None, sample_rate: int = 16000, weight: float = 0.75) -> list[Cue]:
+def detect_beep(
+    audio: np.ndarray | None, sample_rate: int = 16000, weight: float = 0.75
+) -> list[Cue]:
     """Return a `beep` cue for each beep-like tone in the recording."""
     if audio is None or sample_rate <= 0:
         return []

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from ..lexicon import Scan
 from ..matcher import Hit
 from ..models import Cue
-from .common import caller_units, cue_from_hit, phrase_cues
+from .common import business_like_units, caller_units, cue_from_hit, phrase_cues
 
 SPEAKER_WEIGHT = {"caller": 1.0, "unknown": 0.9, "business": 0.5}
 MENTION = 0.6  # strength of one mention of a category phrase
@@ -30,28 +30,37 @@ def _intro_tokens(scan: Scan) -> set[int]:
     view = scan.view
     out: set[int] = set()
     # The business usually answers with its name: "Ace Plumbing, how can I help you?"
-    for seg, speaker in enumerate(view.speakers):
-        lo, hi = view.segment_tokens[seg]
-        if hi > lo:
-            if speaker != "caller":
-                out.update(range(lo, min(hi, lo + INTRO_REACH)))
-            break
-    for hit in scan.group("business_intro"):
-        _, seg_hi = view.segment_tokens[view.token_segment[hit.first]]
-        out.update(range(hit.last + 1, min(seg_hi, hit.last + 1 + INTRO_REACH)))
+    lo, hi = next(((lo, hi) for lo, hi in view.unit_tokens if hi > lo), (0, 0))
+    if hi > lo and view.speakers[view.token_segment[lo]] != "caller":
+        out.update(range(lo, min(hi, lo + INTRO_REACH)))
+    # "This is Ace Plumbing" names the business only when the business says it.
+    business = set() if view.stereo else business_like_units(scan)
+    first_unit = view.token_unit[lo] if hi > lo else -1
+    self_intros = [
+        h
+        for h in scan.group("self_intro")
+        if scan.speaker(h) == "business" or view.token_unit[h.first] in business | {first_unit}
+    ]
+    for hit in scan.group("business_intro") + self_intros:
+        _, unit_hi = view.unit_tokens[view.token_unit[hit.first]]
+        out.update(range(hit.last + 1, min(unit_hi, hit.last + 1 + INTRO_REACH)))
     return out
 
 
 def category_scores(scan: Scan, caller_only: bool = False) -> list[CategoryScore]:
     """Return categories the call mentions, strongest first (distinct phrases add up)."""
     intro = _intro_tokens(scan)
+    business = set() if scan.view.stereo else business_like_units(scan)
     scores: list[CategoryScore] = []
     for slug, hits in scan.categories().items():
         best_per_phrase: dict[str, tuple[float, Hit]] = {}
         for hit in hits:
-            if hit.first in intro or (caller_only and scan.speaker(hit) == "business"):
+            speaker = scan.speaker(hit)
+            if scan.view.token_unit[hit.first] in business:
+                speaker = "business"  # mono: said in a turn that sounds like the business
+            if hit.first in intro or (caller_only and speaker == "business"):
                 continue
-            strength = hit.score * MENTION * SPEAKER_WEIGHT[scan.speaker(hit)]
+            strength = hit.score * MENTION * SPEAKER_WEIGHT[speaker]
             if strength > best_per_phrase.get(hit.phrase.text, (0.0, hit))[0]:
                 best_per_phrase[hit.phrase.text] = (strength, hit)
         if not best_per_phrase:
@@ -68,14 +77,14 @@ def detect_service_need(scan: Scan) -> list[Cue]:
     """Return a cue for the caller's strongest mention of any service in the taxonomy."""
     view = scan.view
     caller = set(caller_units(scan))
-    blocked = {view.token_unit[h.first] for g in NOT_A_NEED for h in scan.group(g)}
+    blocked = {view.token_sentence[h.first] for g in NOT_A_NEED for h in scan.group(g)}
     intro = _intro_tokens(scan)
     weight = scan.lexicon.weight("service_need")
     best: tuple[float, Hit, str] | None = None
     for slug, hits in scan.categories().items():
         for hit in hits:
-            unit = view.token_unit[hit.first]
-            if unit not in caller or unit in blocked or hit.first in intro:
+            unit, sentence = view.token_unit[hit.first], view.token_sentence[hit.first]
+            if unit not in caller or sentence in blocked or hit.first in intro:
                 continue
             if best is None or hit.score > best[0]:
                 best = (hit.score, hit, slug)
@@ -86,7 +95,8 @@ def detect_service_need(scan: Scan) -> list[Cue]:
 
 def detect_category(scan: Scan, business_category: str | None) -> list[Cue]:
     """Return category_match / category_mismatch / category_related and the business's words."""
-    cues = phrase_cues(scan, ("wrong_category_business", "wrong_category_caller", "business_scope"))
+    groups = ("wrong_category_business", "wrong_category_caller", "business_scope", "referral")
+    cues = phrase_cues(scan, groups)
     taxonomy, lexicon = scan.lexicon.taxonomy, scan.lexicon
     own = taxonomy.resolve(business_category)
     # The caller's words say what they need; the business's only count when the caller's
@@ -98,13 +108,21 @@ def detect_category(scan: Scan, business_category: str | None) -> list[Cue]:
     mine = next((s for s in scores if s.slug == own), CategoryScore(own))
     if mine.score >= 0.6 * top.score:
         strength = lexicon.weight("category_match") * min(1.0, mine.score / MENTION)
-        return cues + [cue_from_hit(scan, h, "category_match", strength, own) for h in mine.hits[:2]]
-    related = own in taxonomy.categories[top.slug].related or top.slug in taxonomy.categories[own].related
+        return cues + [
+            cue_from_hit(scan, h, "category_match", strength, own) for h in mine.hits[:2]
+        ]
+    related = (
+        own in taxonomy.categories[top.slug].related or top.slug in taxonomy.categories[own].related
+    )
     if related:
         strength = lexicon.weight("category_related")
-        return cues + [cue_from_hit(scan, top.hits[0], "category_related", strength, top.slug)]
-    strength = lexicon.weight("category_mismatch") * min(1.0, top.score / MENTION) * (1 - mine.score)
-    return cues + [cue_from_hit(scan, h, "category_mismatch", strength, top.slug) for h in top.hits[:2]]
+        return [*cues, cue_from_hit(scan, top.hits[0], "category_related", strength, top.slug)]
+    strength = (
+        lexicon.weight("category_mismatch") * min(1.0, top.score / MENTION) * (1 - mine.score)
+    )
+    return cues + [
+        cue_from_hit(scan, h, "category_mismatch", strength, top.slug) for h in top.hits[:2]
+    ]
 
 
 def best_category(scan: Scan) -> str | None:

@@ -11,14 +11,35 @@ from ..view import TranscriptView
 
 # Cue groups only the business (or its voicemail) says; in mono they mark business turns.
 BUSINESS_GROUPS = (
-    "voicemail_greeting", "business_intro", "live_answer", "booking_business",
-    "in_area_business", "out_of_area_business", "wrong_category_business",
-    "business_scope", "job_seeker_business", "spam_response",
+    "voicemail_greeting",
+    "business_intro",
+    "live_answer",
+    "booking_business",
+    "in_area_business",
+    "out_of_area_business",
+    "wrong_category_business",
+    "business_scope",
+    "job_seeker_business",
+    "spam_response",
 )
 # Cue groups only a caller says; a mono unit holding one is the caller's.
 CALLER_GROUPS = (
-    "booking", "booking_confirm", "service_request", "price_question", "price_only",
-    "job_seeker", "spam", "robocall", "wrong_number", "other_business", "voicemail_message",
+    "booking",
+    "booking_confirm",
+    "service_request",
+    "price_question",
+    "price_only",
+    "job_seeker",
+    "spam",
+    "robocall",
+    "system_test",
+    "solicitation_hint",
+    "wrong_number",
+    "other_business",
+    "voicemail_message",
+    "existing_customer",
+    "repeat_caller",
+    "noncommittal",
 )
 
 
@@ -48,7 +69,10 @@ def cue_from_span(
 
 
 def cue_from_hit(
-    scan: Scan, hit: Hit, name: str | None = None, confidence: float | None = None,
+    scan: Scan,
+    hit: Hit,
+    name: str | None = None,
+    confidence: float | None = None,
     value: str | None = None,
 ) -> Cue:
     """Return the cue of one phrase hit, named after its group unless told otherwise."""
@@ -66,11 +90,6 @@ def cue_from_hit(
 def phrase_cues(scan: Scan, groups: Iterable[str]) -> list[Cue]:
     """Return a cue for every hit of the given cue groups."""
     return [cue_from_hit(scan, hit) for group in groups for hit in scan.group(group)]
-
-
-def is_stereo(view: TranscriptView) -> bool:
-    """Return True when turns carry caller/business labels (a two-channel recording)."""
-    return view.stereo
 
 
 def business_like_units(scan: Scan) -> set[int]:

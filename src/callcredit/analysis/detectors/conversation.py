@@ -2,51 +2,78 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from ..lexicon import Scan
 from ..matcher import FILLERS
 from ..models import Cue
 from ..text import STOPWORDS
-from .common import caller_units, cue_from_span, is_stereo, unit_tokens
+from .common import CALLER_GROUPS, caller_units, cue_from_span, unit_tokens
 
 MIN_REQUEST_WORDS = 3  # content words a caller needs before it counts as saying something
 FULL_REQUEST_WORDS = 12
+MONO_GUESS = 0.8  # caller words told from business words by guess (mono) count less
+MONO_CONVERSATION = 0.9  # roles guessed from what is said count a little less than channels
+# Cue groups that only a business answering live says (not its recorded greeting).
+LIVE_BUSINESS_GROUPS = (
+    "live_answer",
+    "booking_business",
+    "in_area_business",
+    "out_of_area_business",
+    "wrong_category_business",
+    "business_scope",
+    "job_seeker_business",
+    "spam_response",
+)
+FEW_WORDS = 0.75  # greetings plus a word or two count a little less than greetings alone
 
 
 def _turns(scan: Scan) -> list[tuple[int, str]]:
-    """Return (segment, speaker) of labelled turns that hold more than fillers."""
+    """Return (unit, speaker) of labelled turns that hold more than fillers."""
     view = scan.view
     out = []
-    for seg, speaker in enumerate(view.speakers):
-        lo, hi = view.segment_tokens[seg]
+    for unit, (lo, hi) in enumerate(view.unit_tokens):
+        speaker = view.unit_speaker(unit)
         if speaker != "unknown" and any(t not in FILLERS for t in view.tokens[lo:hi]):
-            out.append((seg, speaker))
+            out.append((unit, speaker))
     return out
 
 
 def detect_exchange(scan: Scan) -> list[Cue]:
-    """Return `conversation` when caller and business take turns, else `one_sided` (stereo only)."""
+    """Return `conversation` when caller and business take turns, else `one_sided` (stereo)."""
     view = scan.view
-    if not is_stereo(view):
-        return []
-    turns = _turns(scan)
+    turns = _turns(scan) if view.stereo else _mono_turns(scan)
     if not turns:
         return []
-    switches = sum(1 for a, b in zip(turns, turns[1:], strict=False) if a[1] != b[1])
+    switches = sum(1 for a, b in pairwise(turns) if a[1] != b[1])
     if switches <= 1:
-        seg = turns[0][0]
-        span = view.segment_span(seg)
-        assert span is not None
-        return [cue_from_span(view, "one_sided", scan.lexicon.weight("one_sided"), span.first, span.last)]
-    strength = scan.lexicon.weight("conversation") * min(1.0, 0.5 + 0.125 * switches)
-    cues = []
-    for (seg_a, who_a), (seg_b, who_b) in zip(turns, turns[1:], strict=False):
+        if not view.stereo:
+            return []  # in mono an unanswered call and a guessed role look alike
+        weight = scan.lexicon.weight("one_sided")
+        return [_unit_cue(scan, "one_sided", weight, turns[0][0])]
+    weight = scan.lexicon.weight("conversation") * min(1.0, 0.5 + 0.125 * switches)
+    if not view.stereo:
+        weight *= MONO_CONVERSATION
+    for (unit_a, who_a), (unit_b, who_b) in pairwise(turns):
         if who_a == "business" and who_b == "caller":
-            for seg in (seg_a, seg_b):
-                span = view.segment_span(seg)
-                assert span is not None
-                cues.append(cue_from_span(view, "conversation", strength, span.first, span.last))
-            break
-    return cues
+            return [_unit_cue(scan, "conversation", weight, u) for u in (unit_a, unit_b)]
+    return [_unit_cue(scan, "conversation", weight, turns[0][0])]
+
+
+def _unit_cue(scan: Scan, name: str, weight: float, unit: int) -> Cue:
+    """Return a cue spanning one unit (a turn, or a sentence in mono)."""
+    view = scan.view
+    lo, hi = view.unit_tokens[unit]
+    return cue_from_span(view, name, weight, view.token_word[lo], view.token_last_word[hi - 1])
+
+
+def _mono_turns(scan: Scan) -> list[tuple[int, str]]:
+    """Return (unit, role) for mono units that clearly sound like a live business or a caller."""
+    view = scan.view
+    live = {view.token_unit[h.first] for g in LIVE_BUSINESS_GROUPS for h in scan.group(g)}
+    caller = {view.token_unit[h.first] for g in CALLER_GROUPS for h in scan.group(g)}
+    roles = [(u, "business") for u in live - caller] + [(u, "caller") for u in caller - live]
+    return sorted(roles)
 
 
 def detect_no_intent(scan: Scan) -> list[Cue]:
@@ -60,17 +87,19 @@ def detect_no_intent(scan: Scan) -> list[Cue]:
     if not tokens:
         return _no_caller_speech(scan)
     content = [t for t in tokens if view.tokens[t] not in lexicon.greetings]
-    if not content:
-        first, last = view.token_word[tokens[0]], view.token_last_word[tokens[-1]]
-        weight = lexicon.weight("greetings_only")
-        return [cue_from_span(view, "greetings_only", weight, first, min(last, first + 15))]
     meaningful = [t for t in content if view.tokens[t] not in STOPWORDS]
     if len(meaningful) < MIN_REQUEST_WORDS:
-        return []
+        # Greetings only, or a word or two more ("hello? I can't hear anything"): no request.
+        weight = lexicon.weight("greetings_only") * (1.0 if not content else FEW_WORDS)
+        unit = view.token_unit[tokens[0]]
+        last = max(t for t in tokens if view.token_unit[t] == unit)
+        first_word = view.token_word[tokens[0]]
+        last_word = min(view.token_last_word[last], first_word + 15)
+        return [cue_from_span(view, "greetings_only", weight, first_word, last_word)]
     share = min(1.0, len(meaningful) / FULL_REQUEST_WORDS)
     weight = lexicon.weight("caller_speech") * (0.5 + 0.5 * share)
-    if not is_stereo(view):
-        weight *= 0.8  # in mono some of these words may be the business's
+    if not view.stereo:
+        weight *= MONO_GUESS  # in mono some of these words may be the business's
     # Show the caller turn that says the most, not words spread over several turns.
     by_turn: dict[int, list[int]] = {}
     for t in meaningful:
@@ -84,8 +113,8 @@ def _no_caller_speech(scan: Scan) -> list[Cue]:
     """Return the cue for a call where only the business (or its voicemail) spoke."""
     view = scan.view
     weight = scan.lexicon.weight("no_caller_speech")
-    if not is_stereo(view):
-        weight *= 0.8  # mono: we only guess which turns were the business's
+    if not view.stereo:
+        weight *= MONO_GUESS  # mono: we only guess which turns were the business's
     lo, hi = next((lo, hi) for lo, hi in view.unit_tokens if hi > lo)
     first, last = view.token_word[lo], view.token_last_word[hi - 1]
     return [cue_from_span(view, "no_caller_speech", weight, first, min(last, first + 15))]

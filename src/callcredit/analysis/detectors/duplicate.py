@@ -41,8 +41,9 @@ def detect_duplicate(
     found_weight: float = 0.97,
     none_weight: float = 0.9,
 ) -> list[Cue]:
-    """Return `prior_call` for the latest earlier billed call from the same number, else
-    `no_prior_call`; nothing when the number, the call time or the history is unknown."""
+    """Return `prior_call` (latest earlier call in the window) or `no_prior_call`."""
+    # Nothing at all when the number, the call time or the history is unknown: a claim
+    # that cannot be checked must go to a reviewer rather than be declined.
     number = normalize_number(caller_number)
     if number is None or called_at is None or prior_calls is None:
         return []
@@ -57,14 +58,18 @@ def detect_duplicate(
     ]
     days = window.days
     if not earlier:
-        text = f"No earlier billed call from {caller_number} to this business in the {days} days before this call."
+        text = (
+            f"No earlier billed call from {caller_number} to this business "
+            f"in the {days} days before this call"
+        )
         return [Cue(cue="no_prior_call", confidence=none_weight, text=text)]
     last = max(earlier, key=lambda p: _aware(p.called_at))
     gap = now - _aware(last.called_at)
-    ago = f"{gap.days} days" if gap.days >= 1 else f"{int(gap.total_seconds() // 3600)} hours"
+    count, unit = (gap.days, "day") if gap.days >= 1 else (int(gap.total_seconds() // 3600), "hour")
+    ago = f"{count} {unit}{'' if count == 1 else 's'}"
     ref = f" (call {last.call_id})" if last.call_id else ""
     text = (
         f"The same caller {caller_number} was already billed to this business on "
-        f"{_aware(last.called_at):%Y-%m-%d %H:%M}{ref}, {ago} before this call."
+        f"{_aware(last.called_at):%Y-%m-%d %H:%M}{ref}, {ago} before this call"
     )
     return [Cue(cue="prior_call", confidence=found_weight, text=text, value=last.call_id)]

@@ -7,13 +7,21 @@ import re
 from ..lexicon import Scan
 from ..models import Cue
 from ..text import NUMBER_WORDS, STOPWORDS
-from .common import cue_from_span, phrase_cues
+from .common import cue_from_hit, cue_from_span, phrase_cues
 
-STREET_WORDS = frozenset(
-    "street st avenue ave road rd drive dr lane ln court ct way boulevard blvd place pl circle"
-    " cir terrace parkway pkwy highway hwy trail loop row square pike".split()
+_STREET_WORDS_TEXT = (
+    "street st avenue ave road rd drive dr lane ln court ct way boulevard blvd place pl "
+    "circle cir terrace parkway pkwy highway hwy trail loop row square pike"
 )
+STREET_WORDS = frozenset(_STREET_WORDS_TEXT.split())
 _NUMERIC = re.compile(r"^\d{1,6}$")
+_DAYS = "monday tuesday wednesday thursday friday saturday sunday today tomorrow tonight"
+DAY_WORDS = frozenset(_DAYS.split())
+_SLOTS = "at around between by morning afternoon evening noon am pm oclock"
+SLOT_WORDS = frozenset(_SLOTS.split())
+PAST_WORDS = frozenset({"last", "since", "yesterday", "ago", "past"})
+BOOKING_RIVALS = ("price_question", "job_seeker")
+RIVALLED_BOOKING = 0.4  # weight of a booking phrase in a sentence asking a price or for a job
 
 
 def detect_voicemail_greeting(scan: Scan) -> list[Cue]:
@@ -27,9 +35,38 @@ def detect_live_answer(scan: Scan) -> list[Cue]:
 
 
 def detect_booking(scan: Scan) -> list[Cue]:
-    """Return booking, service-request and confirmation cues, plus any street address."""
-    groups = ("booking", "booking_confirm", "booking_business", "service_request")
-    return phrase_cues(scan, groups) + detect_address(scan)
+    """Return booking, service-request, confirmation, address and visit-time cues."""
+    # A visit asked about inside a price question ("is there a charge to come out and look
+    # at it?") or a job enquiry ("any openings for a plumber?") is that first, so such
+    # booking cues count for less.
+    view = scan.view
+    other = {view.token_sentence[h.first] for g in BOOKING_RIVALS for h in scan.group(g)}
+    cues = [
+        cue_from_hit(scan, hit, confidence=hit.confidence * RIVALLED_BOOKING)
+        if view.token_sentence[hit.first] in other
+        else cue_from_hit(scan, hit)
+        for hit in scan.group("booking")
+    ]
+    groups = ("booking_confirm", "booking_business", "service_request")
+    return cues + phrase_cues(scan, groups) + detect_address(scan) + detect_time_slot(scan)
+
+
+def detect_time_slot(scan: Scan) -> list[Cue]:
+    """Return a cue for each visit time being set ("Thursday at ten", "tomorrow around 2 pm")."""
+    view, raw = scan.view, scan.view.raw_tokens
+    weight = scan.lexicon.weight("appointment_time")
+    cues: list[Cue] = []
+    for i, token in enumerate(raw):
+        if token not in DAY_WORDS or (i > 0 and raw[i - 1] in PAST_WORDS):
+            continue
+        end = min(len(raw), i + 4)
+        follow = [j for j in range(i + 1, end) if view.token_sentence[j] == view.token_sentence[i]]
+        slot = next((j for j in follow if raw[j] in SLOT_WORDS or _is_house_number(raw[j])), None)
+        if slot is not None:
+            last = slot + 1 if slot + 1 < len(raw) and _is_house_number(raw[slot + 1]) else slot
+            first_word, last_word = view.token_word[i], view.token_last_word[last]
+            cues.append(cue_from_span(view, "appointment_time", weight, first_word, last_word))
+    return cues
 
 
 def detect_address(scan: Scan) -> list[Cue]:
@@ -46,11 +83,17 @@ def detect_address(scan: Scan) -> list[Cue]:
             if view.token_segment[j] != seg or any(n in STOPWORDS for n in names):
                 break
             if _is_house_number(view.raw_tokens[j]):
-                while j > 0 and view.token_segment[j - 1] == seg and _is_house_number(
-                    view.raw_tokens[j - 1]
+                while (
+                    j > 0
+                    and view.token_segment[j - 1] == seg
+                    and _is_house_number(view.raw_tokens[j - 1])
                 ):
                     j -= 1  # "one twenty three Main Street" starts at "one"
-                cues.append(cue_from_span(view, "address", weight, view.token_word[j], view.token_last_word[i]))
+                cues.append(
+                    cue_from_span(
+                        view, "address", weight, view.token_word[j], view.token_last_word[i]
+                    )
+                )
                 break
     return cues
 
@@ -62,7 +105,7 @@ def _is_house_number(token: str) -> bool:
 
 def detect_price(scan: Scan) -> list[Cue]:
     """Return price-question and price-only (comparing, too expensive) cues."""
-    return phrase_cues(scan, ("price_question", "price_only"))
+    return phrase_cues(scan, ("price_question", "price_only", "noncommittal"))
 
 
 def detect_wrong_number(scan: Scan) -> list[Cue]:
@@ -72,7 +115,14 @@ def detect_wrong_number(scan: Scan) -> list[Cue]:
 
 def detect_spam(scan: Scan) -> list[Cue]:
     """Return solicitation, robocall and line-test cues."""
-    return phrase_cues(scan, ("spam", "robocall", "system_test", "spam_response"))
+    return phrase_cues(
+        scan, ("spam", "robocall", "system_test", "spam_response", "solicitation_hint")
+    )
+
+
+def detect_existing_customer(scan: Scan) -> list[Cue]:
+    """Return cues of a caller about past work, a bill, or a job they already called about."""
+    return phrase_cues(scan, ("existing_customer", "repeat_caller"))
 
 
 def detect_job_seeker(scan: Scan) -> list[Cue]:
