@@ -2,13 +2,15 @@
 """Compare plain faster-whisper with callcredit's transcription: speed and WER.
 
 Usage: python benchmarks/transcribe.py [--manifest fixtures/manifest.csv] [--limit N]
-           [--workers N] [--skip-baseline] [--per-call]
+           [--workers N] [--baselines default,int8] [--per-call]
 
 Baseline: ``WhisperModel(model_dir).transcribe(path)`` with its defaults, one file after
 another in this process. callcredit: ``transcribe_many`` with the default worker count
 (one one-thread process per core). Wall time includes model loading (and, for
-callcredit, starting the worker processes). WER is pooled over all calls against
-the fixtures' reference text (all turns joined), after English normalisation.
+callcredit, starting the worker processes). CPU s counts the CPU time of this process
+and its workers, which other load on the machine barely changes (wall time it does).
+WER is pooled over all calls against the fixtures' reference text (all turns
+joined), after English normalisation.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import sys
 import time
 from dataclasses import dataclass, field
@@ -32,7 +35,7 @@ from callcredit.transcription.batch import TranscribeJob, transcribe_many
 from callcredit.transcription.model_dir import resolve_model_dir
 from callcredit.transcription.wer import WerCounts, counts
 
-console = Console()
+console = Console(width=max(100, Console().width))
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Run:
 
     name: str
     wall: float = 0.0
+    cpu: float = 0.0  # CPU seconds of this process and its workers: robust to a busy machine
     audio: float = 0.0
     wer: WerCounts = field(default_factory=WerCounts)
     per_call: dict[str, float] = field(default_factory=dict)
@@ -90,27 +94,32 @@ def load_calls(manifest: Path, reference: Path, limit: int | None) -> list[Call]
     return calls[:limit] if limit else calls
 
 
-def run_baseline(calls: list[Call], model_dir: Path) -> Run:
+def run_baseline(calls: list[Call], model_dir: Path, compute_type: str) -> Run:
     """Transcribe with faster-whisper's defaults, one file after another."""
     from faster_whisper import WhisperModel
 
-    run = Run("baseline: WhisperModel(dir).transcribe(path)")
-    started = time.perf_counter()
-    model = WhisperModel(str(model_dir))
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
+    if compute_type == "default":
+        model = WhisperModel(str(model_dir))
+    else:
+        model = WhisperModel(str(model_dir), compute_type=compute_type)
+    run = Run(f"baseline {model.model.compute_type}")
     for call in calls:
         segments, _info = model.transcribe(str(call.path))
         run.add(call, " ".join(s.text.strip() for s in segments))
     run.wall = time.perf_counter() - started
+    run.cpu = _cpu_seconds() - cpu_started
     return run
 
 
 def run_callcredit(calls: list[Call], workers: int) -> Run:
     """Transcribe with callcredit's pipeline and worker pool."""
-    run = Run(f"callcredit: transcribe_many, {workers} worker(s)")
+    run = Run(f"callcredit {workers} worker(s)")
     jobs = [TranscribeJob(c.path, c.channels, c.call_id) for c in calls]  # type: ignore[arg-type]
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), _cpu_seconds()
     results = transcribe_many(jobs, workers=workers)
     run.wall = time.perf_counter() - started
+    run.cpu = _cpu_seconds() - cpu_started
     for call, result in zip(calls, results, strict=True):
         if result.error:
             console.print(f"[yellow]{call.call_id}: {result.error}[/yellow]")
@@ -118,10 +127,22 @@ def run_callcredit(calls: list[Call], workers: int) -> Run:
     return run
 
 
+def _cpu_seconds() -> float:
+    """Return user+system CPU seconds of this process and its finished children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def report(runs: list[Run], per_call: bool) -> None:
     """Print the comparison table and the speed ratio."""
-    table = Table(title="Transcription benchmark")
-    for column in ("system", "calls", "audio s", "wall s", "RTF", "x real time", "WER %"):
+    table = Table(
+        title="Transcription benchmark",
+        caption="baseline = WhisperModel(dir[, compute_type]).transcribe(path), defaults (beam 5);"
+        " callcredit = transcribe_many() with its defaults",
+    )
+    columns = ("system", "calls", "audio s", "wall s", "RTF", "x real time", "CPU s", "WER %")
+    for column in columns:
         table.add_column(column, justify="left" if column == "system" else "right")
     for run in runs:
         table.add_row(
@@ -131,14 +152,16 @@ def report(runs: list[Run], per_call: bool) -> None:
             f"{run.wall:.1f}",
             f"{run.wall / run.audio:.3f}" if run.audio else "-",
             f"{run.speed:.1f}",
+            f"{run.cpu:.1f}",
             f"{run.wer.rate * 100:.1f}",
         )
     console.print(table)
-    if len(runs) == 2 and runs[0].wall:
-        base, ours = runs
+    ours = runs[-1]
+    for base in runs[:-1]:
         console.print(
-            f"speed ratio callcredit/baseline: [bold]{ours.speed / base.speed:.2f}x[/bold]; "
-            f"WER difference: {(ours.wer.rate - base.wer.rate) * 100:+.1f} points"
+            f"{ours.name} vs {base.name}: speed ratio "
+            f"[bold]{ours.speed / base.speed:.2f}x[/bold] (CPU time {base.cpu / ours.cpu:.2f}x), "
+            f"WER {(ours.wer.rate - base.wer.rate) * 100:+.1f} points"
         )
     if per_call:
         _per_call_table(runs)
@@ -149,7 +172,7 @@ def _per_call_table(runs: list[Run]) -> None:
     table = Table(title="WER % per call")
     table.add_column("call")
     for run in runs:
-        table.add_column(run.name.split(":")[0], justify="right")
+        table.add_column(run.name, justify="right")
     for call_id in runs[0].per_call:
         table.add_row(call_id, *(f"{run.per_call[call_id] * 100:.0f}" for run in runs))
     console.print(table)
@@ -162,7 +185,12 @@ def main() -> int:
     parser.add_argument("--reference", type=Path, help="default: reference.jsonl by the manifest")
     parser.add_argument("--limit", type=int, help="only the first N calls")
     parser.add_argument("--workers", type=int, default=default_workers())
-    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--baselines",
+        default="default,int8",
+        help="compute types of the baseline runs: 'default' is WhisperModel's own default "
+        "(float32 on most CPUs), 'int8' matches callcredit's; '' skips the baseline",
+    )
     parser.add_argument("--per-call", action="store_true", help="also print WER per call")
     args = parser.parse_args()
     calls = load_calls(
@@ -172,7 +200,8 @@ def main() -> int:
         sys.exit("no calls to transcribe")
     model_dir = resolve_model_dir(None)
     console.print(f"{len(calls)} calls, model {model_dir}, {os.cpu_count()} CPU(s)")
-    runs = [] if args.skip_baseline else [run_baseline(calls, model_dir)]
+    kinds = [kind.strip() for kind in args.baselines.split(",") if kind.strip()]
+    runs = [run_baseline(calls, model_dir, kind) for kind in kinds]
     runs.append(run_callcredit(calls, args.workers))
     report(runs, args.per_call)
     return 0

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from callcredit.analysis import load_policy
 from callcredit.calls.models import Business, Call
+from callcredit.credits import queue
 from callcredit.credits import service as credits
 from callcredit.credits.models import (
     CreditRequest,
@@ -124,3 +125,10 @@ def ready_requests(engine: Engine, count: int, reason: ReasonCode = ReasonCode.s
             assert request.id is not None
             ids.append(request.id)
     return ids
+
+
+def claim_next(session: Session, reviewer: str, lease_seconds: int = 60) -> CreditRequest | None:
+    """Claim the next request for a reviewer and commit, as POST /api/queue/claim does."""
+    request = queue.claim(session=session, reviewer=reviewer, lease_seconds=lease_seconds)
+    session.commit()
+    return request

@@ -84,7 +84,9 @@ def test_late_request_is_422_naming_the_deadline(client: TestClient, session: Se
     assert deadline in response.json()["message"]
     assert response.json()["details"]["deadline"] == deadline
     just_in_time = recent_call(session, biz, hours_ago=4 * 24 - 1)
-    assert submit(client, business_headers(session, biz.id), just_in_time.call_id).status_code == 201
+    assert (
+        submit(client, business_headers(session, biz.id), just_in_time.call_id).status_code == 201
+    )
 
 
 def test_second_request_for_a_call_is_409_naming_the_first(
@@ -152,9 +154,9 @@ def test_bulk_answers_each_row_on_its_own(client: TestClient, session: Session) 
     assert [r["status"] for r in body["results"]] == [201, 201, 409, 422, 404, 422, 422]
     assert (body["created"], body["failed"]) == (2, 5)
     assert [r["queue_position"] for r in body["results"][:2]] == [1, 2]
-    assert body["results"][3]["error"] == "invalid_input" and "due by" in body["results"][3][
-        "message"
-    ]
+    assert (
+        body["results"][3]["error"] == "invalid_input" and "due by" in body["results"][3]["message"]
+    )
     count = session.execute(select(func.count()).select_from(CreditRequest)).scalar_one()
     assert count == 2
 

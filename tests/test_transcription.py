@@ -12,6 +12,7 @@ from audio_helpers import fixture, tone, write_wav
 from callcredit.audio import Track, load_recording
 from callcredit.config import Settings
 from callcredit.exceptions import ConfigurationError
+from callcredit.transcription.batch import JobResult, TranscribeJob, transcribe_many
 from callcredit.transcription.engine import (
     TranscribeOptions,
     Transcriber,
@@ -20,7 +21,12 @@ from callcredit.transcription.engine import (
     resolve_model_dir,
 )
 from callcredit.transcription.filters import Candidate, FilterOptions, keep_segment
-from callcredit.transcription.model_dir import SETTING, bundled_tiny_en
+from callcredit.transcription.model_dir import (
+    SETTING,
+    assemble_base_model,
+    base_model_available,
+    bundled_tiny_en,
+)
 from callcredit.transcription.packing import pack
 from callcredit.transcription.schemas import Segment, TranscriptData, Word
 from callcredit.transcription.turns import format_timestamp, merge_turns
@@ -127,8 +133,9 @@ def test_pack_maps_words_back_to_speaker_and_time() -> None:
     business = Track("business", tone(500, 2.0))
     packed = pack([caller, business], vad=None)
     assert packed.duration == pytest.approx(3.0)
-    assert packed.locate(0.2, 0.4) == ("caller", pytest.approx(0.2), pytest.approx(0.4))
-    assert packed.locate(1.5, 1.7) == ("business", pytest.approx(0.5), pytest.approx(0.7))
+    assert packed.locate(0.2, 0.4) == (0, pytest.approx(0.2), pytest.approx(0.4))
+    assert packed.locate(1.5, 1.7) == (1, pytest.approx(0.5), pytest.approx(0.7))
+    assert [p.speaker for p in packed.pieces] == ["caller", "business"]
 
 
 def test_options_follow_settings() -> None:
@@ -142,13 +149,12 @@ def test_options_follow_settings() -> None:
 
 
 def test_wer_normalises_case_punctuation_and_numbers() -> None:
-    assert normalise("Tomorrow at TEN works, let's book!") == normalise(
-        "tomorrow at 10 works lets book"
-    )
+    assert normalise("Tomorrow at TEN works, let's book!") == "tomorrow at 10 works let us book"
+    assert normalise("It's 8 5 1 2 2.") == normalise("it is eight five one two two")
     assert wer("fourteen hundred dollars", "$1,400") == 0.0
     assert wer("a b c d", "a b x d") == pytest.approx(0.25)
     assert wer("", "") == 0.0 and wer("", "you") == 1.0
-    assert corpus_wer([("a b c d", "a b c d"), ("one two", "one")]) == pytest.approx(1 / 6)
+    assert corpus_wer([("a b c d", "a b c d"), ("red green", "red")]) == pytest.approx(1 / 6)
 
 
 # --- the real model -------------------------------------------------------------------
@@ -221,3 +227,44 @@ def test_progress_reaches_the_duration(transcriber: Transcriber, references: dic
     transcriber.transcribe(recording, ref["channels"], progress=lambda d, t: seen.append((d, t)))
     assert seen[-1] == (pytest.approx(recording.duration), pytest.approx(recording.duration))
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+@pytest.mark.slow
+def test_transcribe_many_keeps_order_and_reports_bad_files(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.wav"
+    junk.write_text("not audio")
+    calls = [fixture("audio", "c03.wav"), junk, fixture("audio", "c01.wav")]
+    jobs = [TranscribeJob(calls[0], "mono"), TranscribeJob(junk), TranscribeJob(calls[2], "stereo")]
+    seen: list[JobResult] = []
+    results = transcribe_many(jobs, workers=2, on_result=seen.append)
+    assert [r.job for r in results] == jobs and len(seen) == 3
+    assert results[0].ok and results[2].ok and not results[1].ok
+    assert "not an audio file" in (results[1].error or "")
+    assert {s.speaker for s in results[2].transcript.segments} == {"caller", "business"}
+
+
+@pytest.mark.slow
+def test_calls_sharing_a_stream_keep_their_own_words(
+    transcriber: Transcriber, references: dict
+) -> None:
+    refs = [references["c01"], references["c03"]]
+    items = [(load_recording(path=fixture(r["audio"])), r["channels"]) for r in refs]
+    together = transcriber.transcribe_recordings(items)
+    for ref, (recording, _layout), data in zip(refs, items, together, strict=True):
+        assert data.duration == pytest.approx(recording.duration, abs=0.01)
+        assert all(
+            0 <= w.start <= w.end <= recording.duration + 0.01
+            for s in data.segments
+            for w in s.words
+        )
+        assert wer(ref["text"], data.text) < 0.35
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not base_model_available(), reason="optional base model not installed")
+def test_base_model_parts_assemble(tmp_path: Path) -> None:
+    folder = assemble_base_model(tmp_path)
+    assert resolve_model_dir(folder) == folder.resolve()
+    assert assemble_base_model(tmp_path) == folder  # second call reuses the folder
+    data = Transcriber(folder).transcribe(fixture("edge", "hello.flac"))
+    assert data.model == "base" and data.text

@@ -6,13 +6,16 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from callcredit.config import Settings
+
+if TYPE_CHECKING:
+    from callcredit.evaluation.runner import EvalResult
 from callcredit.exceptions import CallCreditError
 from callcredit.identity.cli import businesses_app, users_app
 from callcredit.notifications.cli import notify
@@ -112,6 +115,73 @@ def ingest(
         raise typer.Exit(code=1)
 
 
+@app.command("eval")
+def eval_(
+    manifest: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="manifest CSV")],
+    out: Annotated[Path, typer.Option(help="JSON lines, one a claim")] = Path("predictions.jsonl"),
+    database: Annotated[
+        str | None, typer.Option(help="database URL (default: a temporary SQLite)")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="transcription processes")] = None,
+) -> None:
+    """Transcribe a manifest's calls, analyse every claim and score it against the labels."""
+    import tempfile
+
+    from callcredit.evaluation.report import print_report
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="callcredit-eval-") as tmp:
+        overrides: dict[str, object] = {"recordings_dir": Path(tmp) / "recordings"}
+        overrides["database_url"] = database or f"sqlite:///{Path(tmp) / 'eval.db'}"
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+        try:
+            result = _run_eval(settings, manifest, out, workers or settings.workers)
+        except CallCreditError as exc:
+            raise _fail(exc) from exc
+    for line, problem in result.errors:
+        err.print(f"[yellow]line {line}:[/yellow] {problem}")
+    out_console = Console()
+    print_report(out_console, result.items)
+    out_console.print(
+        f"{len(result.items)} claims written to {out};"
+        f" transcription {result.transcribe_seconds:.1f} s, analysis {result.analyze_seconds:.2f} s"
+    )
+
+
+def _run_eval(settings: Settings, manifest: Path, out: Path, workers: int) -> EvalResult:
+    import time
+
+    from callcredit import orchestrator
+    from callcredit.database import init_db, make_engine
+    from callcredit.evaluation import runner
+    from callcredit.transcription import engine as whisper
+
+    whisper.resolve_model_dir(settings)
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    settings.recordings_dir.mkdir(parents=True, exist_ok=True)
+    report = orchestrator.ingest_manifest(
+        engine=engine, settings=settings, path=manifest, submit_requests=False
+    )
+    with _progress() as progress:
+        tasks: dict[str, object] = {}
+
+        def show(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+
+        started = time.perf_counter()
+        runner.transcribe_all(engine=engine, settings=settings, workers=workers, progress=show)
+        transcribe_seconds = time.perf_counter() - started
+        result = runner.analyze_claims(
+            engine=engine, settings=settings, report=report, out=out, progress=show
+        )
+    result.transcribe_seconds = transcribe_seconds
+    engine.dispose()
+    return result
+
+
 @app.command()
 def worker(
     workers: Annotated[int | None, typer.Option(help="processes (default: one per core)")] = None,
@@ -161,6 +231,7 @@ def serve(
     _logging()
     if demo:
         _load_demo(settings)
+        _demo_accounts(settings, host, port)
     pool = None
     count = settings.workers if workers is None else workers
     if count > 0 and settings.embedded_worker:
@@ -193,6 +264,28 @@ def _load_demo(settings: Settings) -> None:
         engine=make_engine(settings.database_url), settings=settings, path=manifest
     )
     err.print(f"demo: {len(report.created)} calls added, {len(report.existing)} already present")
+
+
+def _demo_accounts(settings: Settings, host: str, port: int) -> None:
+    """Create the demo sign-ins with fresh passwords and print them (demo only)."""
+    from rich.table import Table
+
+    from callcredit import demo
+    from callcredit.database import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        accounts = demo.ensure_demo_users(engine=engine)
+    finally:
+        engine.dispose()
+    table = Table(
+        "sign-in name", "password", "role", title="demo sign-ins (new passwords each start)"
+    )
+    for account in accounts:
+        role = account.role.value + (f" ({account.business_id})" if account.business_id else "")
+        table.add_row(account.username, account.password, role)
+    err.print(table)
+    err.print(f"demo: open http://{host}:{port}/ and sign in as 'reviewer' to see the queue")
 
 
 def _logging() -> None:

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from callcredit import __version__, errors
+from callcredit import __version__, errors, web
 from callcredit.calls.router import router as calls_router
 from callcredit.config import Settings
 from callcredit.credits.queue_router import router as queue_router
@@ -52,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(credits_router)
     app.include_router(queue_router)
     app.include_router(reports_router)
+    # Pages, their static files and the HTML error pages (render_error_page).
+    web.install(app)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

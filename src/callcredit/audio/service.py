@@ -196,7 +196,8 @@ def _too_large(name: str, size: int, max_bytes: int) -> str:
 
 def _same_signal(left: np.ndarray, right: np.ndarray) -> bool:
     """Return True when two channels carry (nearly) the same signal."""
-    left64, right64 = left.astype(np.float64), right.astype(np.float64)
+    # Every 4th sample is plenty for a correlation and keeps long calls cheap.
+    left64, right64 = left[::4].astype(np.float64), right[::4].astype(np.float64)
     energy_left, energy_right = float(left64 @ left64), float(right64 @ right64)
     if energy_left == 0.0 or energy_right == 0.0:
         return energy_left == energy_right

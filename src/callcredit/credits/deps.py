@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Path, Query
 
 from callcredit.analysis.policy import Policy, load_policy
 from callcredit.credits import service
@@ -18,8 +18,15 @@ def get_policy(settings: SettingsDep) -> Policy:
     return load_policy(settings.policy)
 
 
+# Row ids are 32-bit on PostgreSQL: larger numbers are invalid input, not a database error.
+MAX_ID = 2**31 - 1
+RequestId = Annotated[int, Path(ge=1, le=MAX_ID, description="the credit request's id")]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
 def get_visible_request(
-    request_id: int, session: SessionDep, principal: CurrentPrincipal
+    request_id: RequestId, session: SessionDep, principal: CurrentPrincipal
 ) -> CreditRequest:
     """Return the path's request; a business gets 404 for another business's request."""
     return service.get(

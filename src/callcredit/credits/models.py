@@ -6,7 +6,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from pydantic import field_validator
+from sqlalchemy import JSON, Column, Index, TextClause, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from callcredit.database import UTCDateTime, utcnow
@@ -70,6 +71,16 @@ OPEN_STATUSES = (
     RequestStatus.re_review_requested,
 )
 CLAIMABLE_STATUSES = (RequestStatus.ready, RequestStatus.analysis_failed)
+
+
+def _status_in(statuses: tuple[RequestStatus, ...]) -> TextClause:
+    return text(f"status IN ({', '.join(repr(str(s)) for s in statuses)})")
+
+
+# Written out literally, in the partial indexes and in the queries alike: SQLite uses a
+# partial index only when the query repeats its WHERE term, and bound parameters do not.
+OPEN_SQL = _status_in(OPEN_STATUSES)
+CLAIMABLE_SQL = _status_in(CLAIMABLE_STATUSES)
 DECIDED_STATUSES = (RequestStatus.approved, RequestStatus.declined, RequestStatus.final)
 
 
@@ -92,17 +103,37 @@ class CreditRequestBase(SQLModel):
 class CreditRequest(CreditRequestBase, table=True):
     # One request per call, ever: a second request on a decided call could credit it twice,
     # so the business goes through customer success's re-review instead.
-    __table_args__ = (UniqueConstraint("call_pk", name="uq_creditrequest_call"),)
+    __table_args__ = (
+        UniqueConstraint("call_pk", name="uq_creditrequest_call"),
+        # Partial indexes hold the queue without the decided history: queue positions and
+        # listings walk only open requests, and the next claim is the first entry, O(1).
+        Index(
+            "ix_creditrequest_open",
+            "queued_at",
+            "id",
+            sqlite_where=OPEN_SQL,
+            postgresql_where=OPEN_SQL,
+        ),
+        Index(
+            "ix_creditrequest_claimable",
+            "queued_at",
+            "id",
+            sqlite_where=CLAIMABLE_SQL,
+            postgresql_where=CLAIMABLE_SQL,
+        ),
+        # Only requests in review have a lease: expired ones are one range away.
+        Index("ix_creditrequest_lease", "lease_until"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     call_pk: int = Field(foreign_key="call.id")
     call_id: str = Field(max_length=128, index=True)
     business_id: str = Field(foreign_key="business.id", index=True, max_length=64)
-    status: RequestStatus = Field(default=RequestStatus.received, index=True)
+    status: RequestStatus = Field(default=RequestStatus.received)
     submitted_by: str = Field(max_length=128)
     submitted_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     # The queue's only sort key: submission time, or the time a re-review was asked.
-    queued_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    queued_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     sla_due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     claimed_by: str | None = Field(default=None, max_length=128)
     lease_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
@@ -113,8 +144,15 @@ class CreditRequest(CreditRequestBase, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
 
 
+def no_nul(value: str | None) -> str | None:
+    """Refuse NUL characters: PostgreSQL cannot store them in text."""
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 class CreditRequestCreate(CreditRequestBase):
-    pass
+    _text = field_validator("call_id", "note")(no_nul)
 
 
 class FindingBase(SQLModel):
@@ -170,6 +208,8 @@ class DecisionCreate(SQLModel):
     amount_cents: int | None = Field(
         default=None, ge=1, description="partial credit, where the policy allows it"
     )
+
+    _text = field_validator("explanation")(no_nul)
 
 
 class DecisionPublic(DecisionBase):

@@ -9,8 +9,8 @@ from sqlmodel import Session
 
 from callcredit.credits import service
 from callcredit.credits.models import (
-    CLAIMABLE_STATUSES,
-    OPEN_STATUSES,
+    CLAIMABLE_SQL,
+    OPEN_SQL,
     CreditRequest,
     ReasonCode,
     RequestFinding,
@@ -39,6 +39,7 @@ def release_expired(*, session: Session) -> int:
             CreditRequest.lease_until < now,  # type: ignore[operator]
         )
         .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
     )
     expired = list(session.execute(stmt).scalars())
     for request in expired:
@@ -55,20 +56,20 @@ def release_expired(*, session: Session) -> int:
 
 
 def claim(*, session: Session, reviewer: str, lease_seconds: int) -> CreditRequest | None:
-    """Give the reviewer the oldest claimable request with a lease, and commit; None if none."""
+    """Lease the oldest claimable request to the reviewer (None if none); the caller commits."""
     release_expired(session=session)
     # SKIP LOCKED keeps concurrent PostgreSQL claimers off each other's row; SQLite runs
     # claims one at a time (BEGIN IMMEDIATE), and update_status re-checks the status anyway.
     stmt = (
         select(CreditRequest)
-        .where(CreditRequest.status.in_(CLAIMABLE_STATUSES))  # type: ignore[attr-defined]
+        .where(CLAIMABLE_SQL)
         .order_by(*FIFO)
         .limit(1)
         .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
     )
     request = session.execute(stmt).scalar_one_or_none()
     if request is None:
-        session.commit()
         return None
     service.update_status(
         session=session,
@@ -78,7 +79,6 @@ def claim(*, session: Session, reviewer: str, lease_seconds: int) -> CreditReque
         why="claimed from the queue",
         values={"claimed_by": reviewer, "lease_until": utcnow() + timedelta(seconds=lease_seconds)},
     )
-    session.commit()
     return request
 
 
@@ -105,7 +105,7 @@ def check_lease(*, session: Session, request: CreditRequest, reviewer: str) -> N
 def renew(
     *, session: Session, request: CreditRequest, reviewer: str, lease_seconds: int
 ) -> CreditRequest:
-    """Extend the reviewer's live lease, and commit."""
+    """Extend the reviewer's live lease; the caller commits."""
     now = utcnow()
     stmt = (
         update(CreditRequest)
@@ -119,7 +119,6 @@ def renew(
         .execution_options(synchronize_session=False)
     )
     renewed = session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
-    session.commit()
     session.refresh(request)
     if not renewed:
         _held(request, reviewer)
@@ -128,7 +127,7 @@ def renew(
 
 
 def release(*, session: Session, request: CreditRequest, reviewer: str) -> CreditRequest:
-    """Give a claimed request back to its place in the queue, and commit."""
+    """Give a claimed request back to its place in the queue; the caller commits."""
     check_lease(session=session, request=request, reviewer=reviewer)
     service.update_status(
         session=session,
@@ -139,7 +138,6 @@ def release(*, session: Session, request: CreditRequest, reviewer: str) -> Credi
         where=[CreditRequest.claimed_by == reviewer],
         values={"claimed_by": None, "lease_until": None},
     )
-    session.commit()
     return request
 
 
@@ -155,7 +153,7 @@ def list_queue(
     position = func.row_number().over(order_by=FIFO).label("position")
     ranked = (
         select(CreditRequest.id, position)  # type: ignore[call-overload]
-        .where(CreditRequest.status.in_(OPEN_STATUSES))  # type: ignore[attr-defined]
+        .where(OPEN_SQL)
         .subquery()
     )
     stmt = (

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from callcredit.credits import queue, views
-from callcredit.credits.deps import PolicyDep, VisibleRequest
+from callcredit.credits.deps import Limit, Offset, PolicyDep, VisibleRequest
 from callcredit.credits.models import ReasonCode, RequestStatus
 from callcredit.credits.schemas import CreditRequestDetail, CreditRequestPublic, QueueItem
 from callcredit.deps import SessionDep, SettingsDep
@@ -23,15 +21,16 @@ def list_queue(
     principal: ReviewerPrincipal,
     status: RequestStatus | None = None,
     reason: ReasonCode | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[QueueItem]:
     """List the queue oldest first with position, age and SLA; filters never reorder it."""
     queue.release_expired(session=session)
-    session.commit()
-    return queue.list_queue(
+    items = queue.list_queue(
         session=session, status=status, reason=reason, limit=limit, offset=offset
     )
+    session.commit()
+    return items
 
 
 @router.post(
@@ -47,8 +46,12 @@ def claim_next(
         session=session, reviewer=principal.name, lease_seconds=settings.review_lease_seconds
     )
     if request is None:
+        session.commit()  # keeps any expired leases it returned to the queue
         return Response(status_code=204)
-    return views.to_detail(session=session, request=request, policy=policy, staff=True)
+    # The answer is read inside the claim's transaction, which then ends at once.
+    detail = views.to_detail(session=session, request=request, policy=policy, staff=True)
+    session.commit()
+    return detail
 
 
 @router.post(
@@ -69,7 +72,9 @@ def renew_lease(
         reviewer=principal.name,
         lease_seconds=settings.review_lease_seconds,
     )
-    return views.to_public(session=session, request=request)
+    public = views.to_public(session=session, request=request)
+    session.commit()
+    return public
 
 
 @router.post(
@@ -82,4 +87,6 @@ def release_claim(
 ) -> CreditRequestPublic:
     """Give a claimed request back; it returns to its place in the queue."""
     queue.release(session=session, request=request, reviewer=principal.name)
-    return views.to_public(session=session, request=request)
+    public = views.to_public(session=session, request=request)
+    session.commit()
+    return public

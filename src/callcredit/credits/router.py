@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from callcredit.audit import service as audit
 from callcredit.audit.models import AuditEventPublic
 from callcredit.credits import decisions, service, views
-from callcredit.credits.deps import PolicyDep, VisibleRequest
+from callcredit.credits.deps import Limit, Offset, PolicyDep, VisibleRequest
 from callcredit.credits.models import CreditRequestCreate, DecisionCreate, RequestStatus
 from callcredit.credits.schemas import (
     BulkItem,
@@ -33,6 +33,7 @@ from callcredit.identity.deps import (
 )
 
 router = APIRouter(prefix="/api/credit-requests", tags=["credit requests"])
+TEXT = r"^[^\x00]*$"  # PostgreSQL cannot compare text with NUL characters
 
 
 @router.post(
@@ -58,8 +59,10 @@ def create_credit_request(
         actor=principal.name,
         job_max_attempts=settings.job_max_attempts,
     )
+    # Answer from inside the transaction, then end it: on SQLite it holds the write lock.
+    public = views.to_public(session=session, request=request)
     session.commit()
-    return views.to_public(session=session, request=request)
+    return public
 
 
 def _bulk_row(index: int, item: BulkItem, exc: Exception) -> BulkResult:
@@ -97,14 +100,7 @@ def create_credit_requests_bulk(
                 actor=principal.name,
                 job_max_attempts=settings.job_max_attempts,
             )
-            # Each row commits on its own so a later failure cannot undo an earlier success.
-            session.commit()
-        except (CallCreditError, ValidationError) as exc:
-            session.rollback()
-            results.append(_bulk_row(index, item, exc))
-            continue
-        results.append(
-            BulkResult(
+            row = BulkResult(
                 index=index,
                 call_id=item.call_id,
                 status=201,
@@ -112,7 +108,12 @@ def create_credit_requests_bulk(
                 request_status=request.status,
                 queue_position=service.get_queue_position(session=session, request=request),
             )
-        )
+            # Each row commits on its own so a later failure cannot undo an earlier success.
+            session.commit()
+        except (CallCreditError, ValidationError) as exc:
+            session.rollback()
+            row = _bulk_row(index, item, exc)
+        results.append(row)
     created = sum(1 for r in results if r.status == 201)
     return BulkResponse(created=created, failed=len(results) - created, results=results)
 
@@ -121,11 +122,11 @@ def create_credit_requests_bulk(
 def list_credit_requests(
     session: SessionDep,
     principal: CurrentPrincipal,
-    call_id: Annotated[str | None, Query(max_length=128)] = None,
-    caller_number: Annotated[str | None, Query(max_length=32)] = None,
+    call_id: Annotated[str | None, Query(max_length=128, pattern=TEXT)] = None,
+    caller_number: Annotated[str | None, Query(max_length=32, pattern=TEXT)] = None,
     status: RequestStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[CreditRequestPublic]:
     """Find requests by call ID or caller number; a business sees only its own."""
     found = service.list_requests(
@@ -137,7 +138,9 @@ def list_credit_requests(
         limit=limit,
         offset=offset,
     )
-    return [views.to_public(session=session, request=r) for r in found]
+    public = [views.to_public(session=session, request=r) for r in found]
+    session.commit()  # ends the read: on SQLite every transaction holds the write lock
+    return public
 
 
 @router.get("/{request_id}", response_model=CreditRequestDetail, responses=responses(401, 404, 422))
@@ -145,9 +148,11 @@ def get_credit_request(
     session: SessionDep, policy: PolicyDep, principal: CurrentPrincipal, request: VisibleRequest
 ) -> CreditRequestDetail:
     """Return a request; staff also get the analysis and the suggested explanation."""
-    return views.to_detail(
+    detail = views.to_detail(
         session=session, request=request, policy=policy, staff=principal.is_staff
     )
+    session.commit()
+    return detail
 
 
 @router.get(
@@ -157,6 +162,7 @@ def get_credit_request_history(session: SessionDep, request: VisibleRequest) -> 
     """Return every transition of a request: who, when, from, to and why."""
     assert request.id is not None
     events = audit.list_for_request(session=session, request_id=request.id)
+    session.commit()
     return HistoryPublic(
         request_id=request.id, events=[AuditEventPublic.model_validate(e) for e in events]
     )
@@ -178,8 +184,9 @@ def decide_credit_request(
     decisions.create(
         session=session, request=request, data=data, policy=policy, reviewer=principal.name
     )
+    detail = views.to_detail(session=session, request=request, policy=policy, staff=True)
     session.commit()
-    return views.to_detail(session=session, request=request, policy=policy, staff=True)
+    return detail
 
 
 @router.post(
@@ -198,5 +205,6 @@ def re_review_credit_request(
     service.create_re_review(
         session=session, request=request, note=data.note, actor=principal.name, policy=policy
     )
+    public = views.to_public(session=session, request=request)
     session.commit()
-    return views.to_public(session=session, request=request)
+    return public

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from callcredit.audit.models import AuditEventPublic
 from callcredit.credits.models import (
@@ -14,6 +14,7 @@ from callcredit.credits.models import (
     Outcome,
     ReasonCode,
     RequestStatus,
+    no_nul,
 )
 from callcredit.ledger.models import LedgerEntryPublic
 
@@ -86,6 +87,8 @@ class BulkResponse(BaseModel):
 
 class ReReviewCreate(BaseModel):
     note: str = Field(min_length=1, max_length=NOTE_MAX, description="why it is looked at again")
+
+    _text = field_validator("note")(no_nul)
 
 
 class QueueItem(BaseModel):

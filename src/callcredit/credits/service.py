@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -15,6 +15,7 @@ from callcredit.audit.models import AuditEventCreate
 from callcredit.calls import service as calls
 from callcredit.calls.models import Call
 from callcredit.credits.models import (
+    OPEN_SQL,
     OPEN_STATUSES,
     TRANSITIONS,
     CreditRequest,
@@ -178,14 +179,8 @@ def get_queue_position(*, session: Session, request: CreditRequest) -> int | Non
     """Return the request's 1-based place in the queue, or None when it is not queued."""
     if request.status not in OPEN_STATUSES:
         return None
-    before = or_(
-        CreditRequest.queued_at < request.queued_at,  # type: ignore[operator]
-        and_(CreditRequest.queued_at == request.queued_at, CreditRequest.id <= request.id),  # type: ignore[operator]
-    )
-    stmt = select(func.count()).where(
-        CreditRequest.status.in_(OPEN_STATUSES),  # type: ignore[attr-defined]
-        before,
-    )
+    fifo = tuple_(CreditRequest.queued_at, CreditRequest.id)
+    stmt = select(func.count()).where(OPEN_SQL, fifo <= tuple_(request.queued_at, request.id))
     return int(session.execute(stmt).scalar_one())
 
 

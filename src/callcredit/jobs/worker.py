@@ -91,6 +91,11 @@ class WorkerPool:
             proc.start()
             self._procs.append(proc)
 
+    @property
+    def processes(self) -> list[mp.process.BaseProcess]:
+        """Return the started worker processes."""
+        return list(self._procs)
+
     def join(self) -> None:
         """Wait for every worker to finish."""
         for proc in self._procs:

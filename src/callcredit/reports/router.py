@@ -25,10 +25,17 @@ ToQuery = Annotated[
 ]
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except OverflowError as exc:
+        raise InvalidInput(f"{value.isoformat()} is out of range") from exc
+
+
 def _range(start: datetime | None, end: datetime | None) -> tuple[datetime | None, ...]:
-    start, end = (
-        None if t is None else t if t.tzinfo else t.replace(tzinfo=UTC) for t in (start, end)
-    )
+    start, end = _utc(start), _utc(end)
     if start is not None and end is not None and end <= start:
         raise InvalidInput("'to' must be later than 'from'")
     return start, end
@@ -45,7 +52,9 @@ def get_summary(
 ) -> Summary:
     """Summarise requests submitted in the range: status, reason, decision, timing, SLA."""
     start, end = _range(start, end)
-    return service.get_summary(session=session, start=start, end=end)
+    summary = service.get_summary(session=session, start=start, end=end)
+    session.commit()  # ends the read: on SQLite every transaction holds the write lock
+    return summary
 
 
 @router.get(
@@ -62,6 +71,7 @@ def export_decisions(
     """Export the decisions made in the range as CSV."""
     start, end = _range(start, end)
     body = service.get_decisions_csv(session=session, start=start, end=end)
+    session.commit()
     return Response(
         body,
         media_type="text/csv; charset=utf-8",

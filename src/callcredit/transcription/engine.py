@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import logging
 import os
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 # The model always comes from a local folder; never let a typo send us to a model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+import ctranslate2
 from faster_whisper import WhisperModel
 from faster_whisper.vad import VadOptions
 
@@ -21,8 +23,8 @@ from callcredit.config import Settings
 from callcredit.exceptions import ConfigurationError
 from callcredit.transcription.filters import Candidate, FilterOptions, is_quiet, keep_segment
 from callcredit.transcription.model_dir import SETTING, model_name, resolve_model_dir
-from callcredit.transcription.packing import PackedAudio, pack
-from callcredit.transcription.schemas import Segment, Speaker, TranscriptData, Word
+from callcredit.transcription.packing import PackedAudio, concat, pack
+from callcredit.transcription.schemas import Segment, TranscriptData, Word
 from callcredit.transcription.turns import format_turns, merge_turns
 
 log = logging.getLogger(__name__)
@@ -48,13 +50,17 @@ class TranscribeOptions:
     beam_size: int = 1
     language: str | None = "en"
     vad: bool = True
-    # Silero VAD: split at pauses this long; pad speech so word onsets are not clipped.
+    # Silero's default 0.5 misses whole turns of narrow-band (8 kHz) phone speech; the
+    # filters below deal with the extra non-speech a low threshold lets through.
+    vad_threshold: float = 0.2
+    # Split at pauses this long; pad speech so word onsets are not clipped.
     vad_min_silence_ms: int = 1000
     vad_speech_pad_ms: int = 300
     # True: both channels' speech share Whisper's 30 s windows (about 2x faster);
     # False: each channel is transcribed in a pass of its own.
     pack_channels: bool = True
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    seed: int = 0
     # Same-speaker segments closer than this (seconds) form one turn.
     turn_gap: float = 1.5
     filters: FilterOptions = field(default_factory=FilterOptions)
@@ -69,7 +75,9 @@ class TranscribeOptions:
         if not self.vad:
             return None
         return VadOptions(
-            min_silence_duration_ms=self.vad_min_silence_ms, speech_pad_ms=self.vad_speech_pad_ms
+            threshold=self.vad_threshold,
+            min_silence_duration_ms=self.vad_min_silence_ms,
+            speech_pad_ms=self.vad_speech_pad_ms,
         )
 
     def whisper_kwargs(self) -> dict[str, Any]:
@@ -136,43 +144,109 @@ class Transcriber:
     ) -> TranscriptData:
         """Transcribe each speaker channel's speech and merge the turns by time."""
         recording = source if isinstance(source, Recording) else load_recording(path=source)
+        return self.transcribe_recordings([(recording, channels)], options, progress)[0]
+
+    def transcribe_recordings(
+        self,
+        items: Sequence[tuple[Recording, SpeakerLayout | None]],
+        options: TranscribeOptions | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> list[TranscriptData]:
+        """Transcribe several recordings in one stream (short calls share Whisper windows)."""
         opts = options or self.options
-        tracks = recording.channel_samples(channels)
-        groups = [tracks] if opts.pack_channels else [[track] for track in tracks]
-        total = recording.duration
-        segments: list[Segment] = []
-        for index, group in enumerate(groups):
-            packed = pack(group, opts.vad_options())
-            for done, segment in self._decode(packed, opts):
-                segments.append(segment)
-                if progress is not None and packed.duration:
-                    share = (index + min(1.0, done / packed.duration)) / len(groups)
+        streams = self._streams(items, opts)
+        total = sum(recording.duration for recording, _layout in items)
+        found: list[list[Segment]] = [[] for _ in items]
+        for index, stream in enumerate(streams):
+            for done, group, segment in self._decode(stream, opts):
+                found[group].append(segment)
+                if progress is not None and stream.duration:
+                    share = (index + min(1.0, done / stream.duration)) / len(streams)
                     progress(total * share, total)
         if progress is not None:
             progress(total, total)
-        return TranscriptData(
-            language=opts.language or "en",
-            duration=round(total, 3),
-            model=self.model_name,
-            segments=merge_turns(segments, max_gap=opts.turn_gap),
-        )
+        return [
+            TranscriptData(
+                language=opts.language or "en",
+                duration=round(recording.duration, 3),
+                model=self.model_name,
+                segments=merge_turns(segments, max_gap=opts.turn_gap),
+            )
+            for (recording, _layout), segments in zip(items, found, strict=True)
+        ]
+
+    @staticmethod
+    def _streams(
+        items: Sequence[tuple[Recording, SpeakerLayout | None]], opts: TranscribeOptions
+    ) -> list[PackedAudio]:
+        """Return the packed streams to decode: one for all, or one per speaker track."""
+        vad = opts.vad_options()
+        tracks = [recording.channel_samples(layout) for recording, layout in items]
+        if not opts.pack_channels:
+            return [pack([t], vad, group=g) for g, group in enumerate(tracks) for t in group]
+        return [concat([pack(group, vad, group=g) for g, group in enumerate(tracks)])]
 
     def _decode(
         self, packed: PackedAudio, opts: TranscribeOptions
-    ) -> Iterator[tuple[float, Segment]]:
-        """Yield (packed seconds done, speaker segment) for the speech kept by the filters."""
+    ) -> Iterator[tuple[float, int, Segment]]:
+        """Yield (packed seconds done, recording index, speaker segment) for kept speech."""
         if packed.samples.size == 0:
             return
+        # Temperature fallback samples at random; a fixed seed makes a recording always
+        # give the same transcript (stable tests, reproducible re-reviews).
+        ctranslate2.set_random_seed(opts.seed)
         raw_segments, _info = self.model.transcribe(packed.samples, **opts.whisper_kwargs())
         for raw in raw_segments:
-            for segment in _speaker_segments(raw, packed, opts.filters):
-                yield float(raw.end), segment
+            for group, segment in _speaker_segments(raw, packed, opts.filters):
+                yield float(raw.end), group, segment
 
 
-def _speaker_segments(raw: Any, packed: PackedAudio, filters: FilterOptions) -> list[Segment]:
-    """Split a faster-whisper segment into per-speaker segments, or [] if not speech."""
+def _speaker_segments(
+    raw: Any, packed: PackedAudio, filters: FilterOptions
+) -> list[tuple[int, Segment]]:
+    """Split a faster-whisper segment into (recording index, speaker segment), [] if not speech."""
     words = list(raw.words or [])
-    candidate = Candidate(
+    if not keep_segment(_candidate(raw, words), packed.samples, filters):
+        log.debug("dropped non-speech segment %r", raw.text)
+        return []
+    # One run per speech piece: a new piece means another speaker or a pause.
+    runs: dict[int, tuple[list[Word], list[str]]] = {}
+    for raw_word in words:
+        if not raw_word.word.strip():
+            continue
+        # Times of confident words can collapse onto a pause, so only doubtful ones go.
+        doubtful = raw_word.probability < filters.phrase_min_word_probability
+        if doubtful and is_quiet(packed.samples, raw_word.start, raw_word.end, filters):
+            continue
+        index, start, end = packed.locate(float(raw_word.start), float(raw_word.end))
+        word = Word(
+            start=round(start, 3),
+            end=round(end, 3),
+            word=raw_word.word.strip(),
+            probability=round(float(raw_word.probability), 4),
+        )
+        run_words, texts = runs.setdefault(index, ([], []))
+        run_words.append(word)
+        texts.append(raw_word.word)
+    return [
+        (
+            packed.pieces[index].group,
+            Segment(
+                start=run_words[0].start,
+                end=max(w.end for w in run_words),
+                speaker=packed.pieces[index].speaker,
+                # Whisper's word strings carry their own leading spaces ("don't" stays whole).
+                text="".join(texts).strip(),
+                words=run_words,
+            ),
+        )
+        for index, (run_words, texts) in runs.items()
+    ]
+
+
+def _candidate(raw: Any, words: list[Any]) -> Candidate:
+    """Return the confidence figures of a faster-whisper segment."""
+    return Candidate(
         start=float(raw.start),
         end=float(raw.end),
         text=raw.text,
@@ -181,39 +255,6 @@ def _speaker_segments(raw: Any, packed: PackedAudio, filters: FilterOptions) -> 
         compression_ratio=float(raw.compression_ratio),
         word_probabilities=[float(w.probability) for w in words],
     )
-    if not keep_segment(candidate, packed.samples, filters):
-        log.debug("dropped non-speech segment %r", raw.text)
-        return []
-    runs: list[tuple[Speaker, list[Word], list[str]]] = []
-    for raw_word in words:
-        if not raw_word.word.strip():
-            continue
-        # Times of confident words can collapse onto a pause, so only doubtful ones go.
-        doubtful = raw_word.probability < filters.phrase_min_word_probability
-        if doubtful and is_quiet(packed.samples, raw_word.start, raw_word.end, filters):
-            continue
-        speaker, start, end = packed.locate(float(raw_word.start), float(raw_word.end))
-        word = Word(
-            start=round(start, 3),
-            end=round(end, 3),
-            word=raw_word.word.strip(),
-            probability=round(float(raw_word.probability), 4),
-        )
-        if not runs or runs[-1][0] != speaker:
-            runs.append((speaker, [], []))
-        runs[-1][1].append(word)
-        runs[-1][2].append(raw_word.word)
-    return [
-        Segment(
-            start=run_words[0].start,
-            end=max(w.end for w in run_words),
-            speaker=speaker,
-            # Whisper's word strings carry their own leading spaces ("don't" stays whole).
-            text="".join(texts).strip(),
-            words=run_words,
-        )
-        for speaker, run_words, texts in runs
-    ]
 
 
 def get_transcriber(
@@ -229,8 +270,17 @@ def get_transcriber(
     return _cached(resolve_model_dir(source), compute_type, threads, TranscribeOptions().beam_size)
 
 
-@functools.cache
+_load_lock = threading.Lock()
+
+
 def _cached(folder: Path, compute_type: str, threads: int, beam_size: int) -> Transcriber:
-    """Load a Transcriber once per process and configuration."""
+    """Load a Transcriber once per process and configuration (threads wait for the first)."""
+    with _load_lock:
+        return _load(folder, compute_type, threads, beam_size)
+
+
+@functools.cache
+def _load(folder: Path, compute_type: str, threads: int, beam_size: int) -> Transcriber:
+    """Load a Transcriber; cached, so each configuration loads once."""
     options = TranscribeOptions(beam_size=beam_size)
     return Transcriber(folder, compute_type=compute_type, threads=threads, options=options)

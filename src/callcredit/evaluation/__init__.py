@@ -1,0 +1,1 @@
+"""Measure the analysis against a labelled manifest (``callcredit eval``)."""
