@@ -73,6 +73,15 @@ class Timings:
         return ordered[index] * 1000
 
 
+def cpu_seconds(pid: int) -> float:
+    """Return the CPU time (user + system) a process used so far; 0 where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     """Return a TCP port nobody listens on now."""
     with socket.socket() as sock:
@@ -264,13 +273,15 @@ def main() -> int:
         server = start_server(url, workdir, port)
         base = f"http://127.0.0.1:{port}"
         try:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), cpu_seconds(server.pid)
             submitted = asyncio.run(submit_all(base, seeded.calls, args.clients, args.seconds))
             submit_wall = time.perf_counter() - started
+            submit_cpu = cpu_seconds(server.pid) - cpu
             mark_analysed(url)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), cpu_seconds(server.pid)
             claimed = asyncio.run(claim_all(base, seeded.reviewer_keys, args.seconds))
             claim_wall = time.perf_counter() - started
+            claim_cpu = cpu_seconds(server.pid) - cpu
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -279,12 +290,15 @@ def main() -> int:
     report = {
         "database": url.split(":", 1)[0],
         "cores": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "submissions": {
             "ok": len(submitted.ids),
             "statuses": dict(submitted.statuses),
             "per_second": round(rate, 1),
             "p50_ms": round(submitted.percentile(0.5), 1),
             "p99_ms": round(submitted.percentile(0.99), 1),
+            # Server CPU per request: what the figures cost, whatever else ran on the machine.
+            "server_cpu_ms_each": round(1000 * submit_cpu / max(1, len(submitted.latencies)), 2),
             "clients": args.clients,
         },
         "claims": {
@@ -293,6 +307,7 @@ def main() -> int:
             "per_second": round(len(claimed.ids) / claim_wall, 1),
             "p50_ms": round(claimed.percentile(0.5), 1),
             "p99_ms": round(claimed.percentile(0.99), 1),
+            "server_cpu_ms_each": round(1000 * claim_cpu / max(1, len(claimed.latencies)), 2),
             "reviewers": args.reviewers,
         },
         "checks": checks,

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -18,6 +19,7 @@ from callcredit.credits.models import CreditRequest, RequestStatus
 from callcredit.database import utcnow
 from callcredit.identity.models import Role
 from callcredit.ledger import service as ledger
+from tests.conftest import make_settings
 from tests.web_helpers import Web, add_user, ready_request, web_app
 
 
@@ -185,3 +187,17 @@ def test_review_next_with_nothing_ready_says_so(web: Web) -> None:
     answer = web.post("/queue/next", {}, token_from="/queue")
     assert answer.headers["location"] == "/queue"
     assert "Nothing is waiting for review right now." in web.page("/queue").text
+
+
+def test_review_next_and_a_decision_on_both_databases(tmp_path: Path, any_db_url: str) -> None:
+    with web_app(make_settings(tmp_path, any_db_url)) as web:
+        web.session_for(add_user(web.engine, "riley", Role.reviewer))
+        first = ready_request(web.engine, web.settings, "c24", minutes_ago=20)
+        ready_request(web.engine, web.settings, "c34", minutes_ago=10)
+        assert _rows(web.page("/queue?reason=job_seeker").text) == [("2", "c34")]
+        assert web.post("/queue/next", {}, "/queue").headers["location"] == f"/review/{first}"
+        form = {"outcome": "decline", "reason": "no_intent", "explanation": "Someone spoke."}
+        answer = web.post(f"/review/{first}/decision", form, token_from=f"/review/{first}")
+        assert answer.headers["location"] == "/queue"
+        assert _request(web, first).status == RequestStatus.declined
+        assert "Someone spoke." in web.page(f"/review/{first}").text

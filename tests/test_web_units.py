@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from argon2 import PasswordHasher
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -112,7 +114,11 @@ def test_phone_numbers_are_searched_as_typed_and_normalised() -> None:
     assert phone_variants("+1 916 555 0101")[1] == "+19165550101"
 
 
-def test_demo_users_get_fresh_passwords_every_start(engine: Engine) -> None:
+def test_demo_users_get_fresh_passwords_every_start(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Real argon2 costs ~0.25 s a hash; the accounts, not the hashing, are under test here.
+    monkeypatch.setattr(identity, "_hasher", PasswordHasher(time_cost=1, memory_cost=2048))
     with Session(engine) as session:
         factories.business(session, id="rapid-rooter-sac", name="Rapid Rooter Plumbing")
     first = demo.ensure_demo_users(engine=engine)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from callcredit.audit import service as audit
@@ -201,10 +202,11 @@ def update_status(
             f"credit request #{request.id} is {current}; it cannot become {to}",
             details={"status": str(current)},
         )
+    changes = {"status": to, "updated_at": utcnow(), **(values or {})}
     stmt = (
         update(CreditRequest)
         .where(CreditRequest.id == request.id, CreditRequest.status == current, *where)  # type: ignore[arg-type]
-        .values(status=to, updated_at=utcnow(), **(values or {}))
+        .values(**changes)
         .execution_options(synchronize_session=False)
     )
     # The WHERE on the old status makes check-and-move one step: of two racers, one wins.
@@ -214,8 +216,10 @@ def update_status(
             f"credit request #{request.id} changed meanwhile; reload it and try again",
             details={"status": str(current)},
         )
+    # The row now holds exactly these values: record them as loaded, without a re-read.
+    for key, value in changes.items():
+        set_committed_value(request, key, value)
     _audit(session, request, current, to, actor, why)
-    session.refresh(request)
     return request
 
 

@@ -8,7 +8,13 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from callcredit.credits import decisions, service
-from callcredit.credits.models import CreditRequest, Decision, DecisionPublic, FindingPublic
+from callcredit.credits.models import (
+    CreditRequest,
+    Decision,
+    DecisionPublic,
+    FindingPublic,
+    RequestStatus,
+)
 from callcredit.credits.schemas import CreditRequestDetail, CreditRequestPublic
 from callcredit.ledger import service as ledger
 from callcredit.ledger.models import LedgerEntryPublic
@@ -25,10 +31,12 @@ def _decisions(session: Session, request_id: int) -> list[DecisionPublic]:
 def to_public(*, session: Session, request: CreditRequest) -> CreditRequestPublic:
     """Return what anyone allowed to see the request may see."""
     assert request.id is not None
+    # Only a reviewed request can have decisions; new submissions skip the query.
+    reviewed = request.status not in (RequestStatus.received, RequestStatus.analyzing)
     return CreditRequestPublic(
         **request.model_dump(),
         queue_position=service.get_queue_position(session=session, request=request),
-        decisions=_decisions(session, request.id),
+        decisions=_decisions(session, request.id) if reviewed else [],
     )
 
 

@@ -98,15 +98,15 @@ def _form_page(
     return render_page(request, "portal_request_form.html", context, status=status)
 
 
-@router.get("/portal/calls/{call_id}/credit", response_class=HTMLResponse)
+@router.get("/portal/calls/{call_id}/credit", response_model=None)
 def request_form(
     request: Request, session: SessionDep, policy: PolicyDep, principal: BusinessPage, call_id: str
-) -> HTMLResponse:
+) -> Response:
     """Show the form to ask for a credit on one billed call."""
     call = service.get_call(session=session, call_id=call_id, business_id=_business_id(principal))
     existing = service.get_by_call(session=session, call_pk=call.id or 0)
     if existing is not None:
-        return redirect(f"/portal/requests/{existing.id}")  # type: ignore[return-value]
+        return redirect(f"/portal/requests/{existing.id}")
     return _form_page(request, session, policy, call)
 
 

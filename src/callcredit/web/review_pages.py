@@ -101,7 +101,7 @@ def decide(
         )
         context["posted"] = True
         return _page(request, context, error=exc.message, status=exc.status_code)
-    name = context["business"].name  # type: ignore[attr-defined]
+    name = context["business"].name
     return redirect(
         "/queue", _decided_message(credit, decision.outcome, decision.amount_cents, name)
     )

@@ -64,11 +64,12 @@ def set_csrf_cookie(request: Request, response: Response, *, secure: bool) -> No
 
 
 def _same_origin(request: Request) -> bool:
+    # Browsers send Origin on POSTs; a form posted from another site names that site.
     origin = request.headers.get("origin")
     if origin is None or origin == "null":
         return origin is None
-    host = request.headers.get("host", "")
-    return urlsplit(origin).netloc == host
+    hosts = {request.headers.get("host", ""), request.headers.get("x-forwarded-host", "")}
+    return urlsplit(origin).netloc in hosts - {""}
 
 
 async def check_csrf(request: Request) -> None:

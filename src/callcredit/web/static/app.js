@@ -1,4 +1,5 @@
-// Every page: keep SLA countdowns ("due in 3h 12m", "overdue 2d 4h") current.
+// Every page: keep SLA countdowns ("due in 3h 12m", "overdue 2d 4h") current, and reload
+// pages that ask for it (data-autorefresh on <body>, in seconds).
 (function () {
   "use strict";
 
@@ -21,4 +22,14 @@
   }
 
   setInterval(refresh, 30000);
+
+  // Pages that watch live data (the queue) reload now and then, unless someone is typing.
+  var every = Number(document.body.dataset.autorefresh || 0);
+  if (every > 0) {
+    setInterval(function () {
+      var active = document.activeElement;
+      var busy = active && active.closest && active.closest("input, select, textarea");
+      if (!document.hidden && !busy) window.location.reload();
+    }, every * 1000);
+  }
 })();
