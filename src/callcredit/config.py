@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     beam_size: int = Field(default=1, ge=1)
     max_upload_mb: int = Field(default=50, ge=1)
     default_billed_cents: int = Field(default=4500, ge=0)
-    job_lease_seconds: int = Field(default=300, ge=5)
+    job_lease_seconds: int = Field(default=300, ge=1)
     job_max_attempts: int = Field(default=3, ge=1)
     review_lease_seconds: int = Field(
         default=900, ge=5, description="how long a reviewer holds a claimed request"

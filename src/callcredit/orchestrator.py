@@ -119,6 +119,7 @@ def ingest_manifest(
     settings: Settings,
     path: Path,
     on_row: Callable[[manifest_reader.ManifestRow], None] | None = None,
+    submit_requests: bool = True,
 ) -> ManifestReport:
     """Ingest every usable row of a manifest, each in its own transaction."""
     manifest = manifest_reader.read(path)
@@ -145,8 +146,9 @@ def ingest_manifest(
         if on_row is not None:
             on_row(row)
     report.errors.sort()
-    # After every call: analysis jobs then queue behind all the transcriptions.
-    submit_manifest_requests(engine=engine, settings=settings, report=report)
+    if submit_requests:
+        # After every call: analysis jobs then queue behind all the transcriptions.
+        submit_manifest_requests(engine=engine, settings=settings, report=report)
     return report
 
 
@@ -272,7 +274,9 @@ def analyze_request(*, engine: Engine, settings: Settings, request_pk: int) -> N
         call = session.get(Call, request.call_pk)
         assert call is not None and call.id is not None
         transcript = find_transcript(session=session, call=call)
-        context = _analysis_context(session=session, call=call, request=request)
+        context = analysis_context(
+            session=session, call=call, reason=request.reason, note=request.note
+        )
         session.commit()
     if transcript is None:
         if call.transcription_status == TranscriptionStatus.transcription_failed:
@@ -287,14 +291,15 @@ def analyze_request(*, engine: Engine, settings: Settings, request_pk: int) -> N
         transcript=transcript.to_data(),
         context=context,
         policy=analysis.load_policy(settings.policy),
-        audio=_samples(settings=settings, call=call),
+        audio=call_samples(settings=settings, call=call),
     )
     _store_finding(engine=engine, request_pk=request_pk, finding=finding)
 
 
-def _analysis_context(
-    *, session: Session, call: Call, request: credits.CreditRequest
+def analysis_context(
+    *, session: Session, call: Call, reason: str, note: str | None
 ) -> analysis.AnalysisContext:
+    """Gather what the analysis needs about a call: business, claim and the caller's history."""
     business = session.get(Business, call.business_id)
     prior = calls.list_prior_calls(
         session=session,
@@ -304,13 +309,13 @@ def _analysis_context(
     )
     return analysis.AnalysisContext(
         call_id=call.call_id,
-        claimed_reason=request.reason,
+        claimed_reason=reason,
         business_id=call.business_id,
         business_category=business.category if business else None,
         service_area=business.service_area if business else "",
         called_at=call.called_at,
         caller_number=call.caller_number or None,
-        note=request.note,
+        note=note,
         # No number, no history: an empty caller number must not match other empty ones.
         prior_calls=[
             analysis.PriorCall(
@@ -324,10 +329,10 @@ def _analysis_context(
     )
 
 
-def _samples(*, settings: Settings, call: Call) -> Any:
-    """Return the call's decoded samples for the audio cues (beeps), or None if unreadable."""
+def call_samples(*, settings: Settings, call: Call) -> Any:
+    """Return the call's mono 16 kHz samples for the audio cues (beeps), or None if unreadable."""
     try:
-        return audio.load_recording(path=settings.recordings_dir / call.recording_path).samples
+        return audio.load_recording(path=settings.recordings_dir / call.recording_path).mono()
     except AudioError as exc:
         log.warning("call %s: analysing without audio cues: %s", call.call_id, exc.message)
         return None

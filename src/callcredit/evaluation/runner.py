@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,7 +38,8 @@ def transcribe_all(
     *, engine: Engine, settings: Settings, workers: int, progress: Progress | None = None
 ) -> None:
     """Run the job workers until every queued transcription is done."""
-    pool = WorkerPool(settings, count=workers, drain=True)
+    # Quiet workers: the progress bar says how far along the eval is.
+    pool = WorkerPool(settings, count=workers, drain=True, log_level=logging.WARNING)
     pool.start()
     with Session(engine) as session:
         total = session.execute(select(func.count()).select_from(Call)).scalar_one()

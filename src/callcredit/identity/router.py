@@ -57,11 +57,14 @@ async def login_form(request: Request) -> LoginRequest:
         else:
             raw = dict(await request.form())
         return LoginRequest.model_validate(raw)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"the body is not valid JSON: {exc.msg}") from exc
     except ValidationError as exc:
         fields = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
         raise InvalidInput(f"send username and password ({fields or 'body'} is invalid)") from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"the body is not valid JSON: {exc.msg}") from exc
+    except (UnicodeDecodeError, ValueError) as exc:
+        # Bytes that are not UTF-8, or a form body that cannot be parsed.
+        raise InvalidInput("the body could not be read as JSON or a form") from exc
 
 
 LoginForm = Annotated[LoginRequest, Depends(login_form)]

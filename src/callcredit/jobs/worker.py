@@ -61,18 +61,28 @@ def run_loop(
     return done
 
 
-def _process_main(settings: Settings, index: int, stop: Event, drain: bool) -> None:
+def _process_main(
+    settings: Settings, index: int, stop: Event, drain: bool, log_level: int
+) -> None:
     # The parent handles Ctrl-C and sets ``stop``; children finish their job and leave.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=log_level, format="%(asctime)s %(name)s %(message)s")
     run_loop(settings=settings, index=index, stop=stop, drain=drain)
 
 
 class WorkerPool:
     """Several one-thread worker processes: the fastest way to use the cores with Whisper."""
 
-    def __init__(self, settings: Settings, *, count: int | None = None, drain: bool = False):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        count: int | None = None,
+        drain: bool = False,
+        log_level: int = logging.INFO,
+    ):
         self.settings = settings
+        self.log_level = log_level
         self.count = count or settings.workers
         self.drain = drain
         self._ctx = mp.get_context("spawn")
@@ -84,7 +94,7 @@ class WorkerPool:
         for index in range(self.count):
             proc = self._ctx.Process(
                 target=_process_main,
-                args=(self.settings, index, self._stop, self.drain),
+                args=(self.settings, index, self._stop, self.drain, self.log_level),
                 name=f"callcredit-worker-{index}",
                 daemon=True,
             )
