@@ -81,7 +81,7 @@ def test_eval_writes_one_line_per_claim_and_prints_scores(
         r["call_id"] for r in rows if r["call_id"] in wanted and r["claimed_reason"]
     }
     for line in lines:
-        assert EVAL_KEYS <= set(line)
+        assert set(line) >= EVAL_KEYS
         if line["verdict"] in ("supported", "contradicted"):
             assert line["evidence"], line["call_id"]
         for snippet in line["evidence"]:
