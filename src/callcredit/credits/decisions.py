@@ -119,29 +119,19 @@ def _ledger(session: Session, request: CreditRequest, decision: Decision, review
         )
 
 
-def create(
-    *,
-    session: Session,
-    request: CreditRequest,
-    data: DecisionCreate,
-    policy: Policy,
-    reviewer: str,
+def _draft(
+    *, session: Session, request: CreditRequest, data: DecisionCreate, policy: Policy, reviewer: str
 ) -> Decision:
-    """Record the lease holder's decision, move the money and queue the business's message."""
+    """Build the decision: its reason, the amount the policy allows and the explanation."""
     assert request.id is not None
-    queue.check_lease(session=session, request=request, reviewer=reviewer)
     call = service.get_call(session=session, call_id=request.call_id)
     finding = service.get_finding(session=session, request_id=request.id)
     reason = data.reason or request.reason
-    rule = policy.rule(reason)
     if data.decision == Outcome.decline and data.amount_cents is not None:
         raise InvalidInput("a decline credits nothing; leave amount_cents out")
-    amount = (
-        0
-        if data.decision == Outcome.decline
-        else _amount(rule, call.billed_cents, data.amount_cents)
-    )
-    re_review = request.re_review_requested_at is not None
+    amount = 0
+    if data.decision == Outcome.approve:
+        amount = _amount(policy.rule(reason), call.billed_cents, data.amount_cents)
     explanation = (data.explanation or "").strip() or render_explanation(
         request=request,
         finding=finding,
@@ -150,7 +140,8 @@ def create(
         reason=reason,
         share=amount / call.billed_cents if call.billed_cents else 0.0,
     )
-    decision = Decision(
+    re_review = request.re_review_requested_at is not None
+    return Decision(
         request_id=request.id,
         stage=DecisionStage.re_review if re_review else DecisionStage.initial,
         outcome=data.decision,
@@ -161,19 +152,31 @@ def create(
         decided_at=utcnow(),
         sla_due_at=request.sla_due_at,
     )
-    to = (
-        RequestStatus.final
-        if re_review
-        else (
-            RequestStatus.approved if data.decision == Outcome.approve else RequestStatus.declined
-        )
-    )
+
+
+def _next_status(decision: Decision) -> RequestStatus:
+    if decision.stage == DecisionStage.re_review:
+        return RequestStatus.final
+    return RequestStatus.approved if decision.outcome == Outcome.approve else RequestStatus.declined
+
+
+def create(
+    *,
+    session: Session,
+    request: CreditRequest,
+    data: DecisionCreate,
+    policy: Policy,
+    reviewer: str,
+) -> Decision:
+    """Record the lease holder's decision, move the money and queue the business's message."""
+    queue.check_lease(session=session, request=request, reviewer=reviewer)
+    decision = _draft(session=session, request=request, data=data, policy=policy, reviewer=reviewer)
     service.update_status(
         session=session,
         request=request,
-        to=to,
+        to=_next_status(decision),
         actor=reviewer,
-        why=f"{data.decision} ({reason}): {explanation}",
+        why=f"{decision.outcome} ({decision.reason}): {decision.explanation}",
         # Only the lease holder, while the lease lives: checked in the same UPDATE.
         where=[
             CreditRequest.claimed_by == reviewer,

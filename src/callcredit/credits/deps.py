@@ -13,8 +13,9 @@ from callcredit.deps import SessionDep, SettingsDep
 from callcredit.identity.deps import CurrentPrincipal
 
 
-def get_policy(settings: SettingsDep) -> Policy:
+async def get_policy(settings: SettingsDep) -> Policy:
     """Return the policy the app runs under (load_policy caches it by file version)."""
+    # async: a cached lookup needs no worker thread, and each thread hop costs a request time.
     return load_policy(settings.policy)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, func, select, tuple_, update
@@ -22,7 +22,6 @@ from callcredit.credits.models import (
     CreditRequest,
     CreditRequestCreate,
     FindingBase,
-    ReasonCode,
     RequestFinding,
     RequestStatus,
 )
@@ -110,7 +109,8 @@ def _check_window(*, call: Call, policy: Policy, submitted_at: datetime) -> None
     if submitted_at > deadline:
         raise InvalidInput(
             f"credit requests for call {call.call_id!r} were due by {deadline.isoformat()}"
-            f" (policy {policy.name!r}); this one came at {submitted_at.isoformat()}",
+            f" (policy {policy.name!r}); this one came at"
+            f" {submitted_at.astimezone(UTC).isoformat()}",
             details={"deadline": deadline.isoformat(), "call_id": call.call_id},
         )
     if submitted_at < call.called_at:
@@ -161,6 +161,11 @@ def create(
     jobs.create(
         session=session, kind=JobKind.analyze, subject_id=request.id, max_attempts=job_max_attempts
     )
+    _send_receipt(session, request)
+    return request
+
+
+def _send_receipt(session: Session, request: CreditRequest) -> None:
     notifications.create(
         session=session,
         business_id=request.business_id,
@@ -173,7 +178,6 @@ def create(
         ),
         request_id=request.id,
     )
-    return request
 
 
 def get_queue_position(*, session: Session, request: CreditRequest) -> int | None:
@@ -270,8 +274,11 @@ def create_re_review(
 ) -> CreditRequest:
     """Reopen a decided request once; it queues by the time the re-review was asked."""
     if request.re_review_requested_at is not None or not policy.can_re_review(0):
+        already = request.re_review_requested_at is not None
         raise Conflict(
-            f"credit request #{request.id} was already re-reviewed; its decision is final",
+            f"credit request #{request.id} was already re-reviewed; its decision is final"
+            if already
+            else f"policy {policy.name!r} allows no re-review; the decision is final",
             details={"status": str(request.status)},
         )
     now = utcnow()
@@ -309,8 +316,3 @@ def create_re_review(
         request_id=request.id,
     )
     return request
-
-
-def is_known_reason(value: str) -> bool:
-    """Return True for a reason code in the design's list."""
-    return value in ReasonCode.__members__
