@@ -309,8 +309,16 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def phase_figures(timings: Timings, wall: float, cpu: float, count: int) -> dict[str, object]:
-    """Summarise one phase: rate, latency percentiles and server CPU per item."""
+def client_cpu_seconds() -> float:
+    """Return the CPU time (user + system) this process, the load clients, used so far."""
+    times = os.times()
+    return times.user + times.system
+
+
+def phase_figures(
+    timings: Timings, wall: float, cpu: float, client_cpu: float, count: int
+) -> dict[str, object]:
+    """Summarise one phase: rate, latency percentiles and server and client CPU per item."""
     return {
         "ok": len(timings.ids),
         "statuses": dict(timings.statuses),
@@ -319,6 +327,9 @@ def phase_figures(timings: Timings, wall: float, cpu: float, count: int) -> dict
         "p99_ms": round(timings.percentile(0.99), 1),
         # Server CPU per item: what the figures cost, whatever else ran on the machine.
         "server_cpu_ms_each": round(1000 * cpu / max(1, count), 2),
+        # The clients run on the same cores as the server: their share of the machine.
+        "client_cpu_ms_each": round(1000 * client_cpu / max(1, count), 2),
+        "seconds": round(wall, 2),
     }
 
 
@@ -330,6 +341,7 @@ def run_phases(args: argparse.Namespace, url: str, workdir: Path) -> dict[str, o
     base = f"http://127.0.0.1:{port}"
     try:
         started, cpu = time.perf_counter(), cpu_seconds(server.pid)
+        client_cpu = client_cpu_seconds()
         submitted = asyncio.run(
             submit_all(base, seeded.calls, args.clients, args.seconds, args.bulk)
         )
@@ -337,15 +349,18 @@ def run_phases(args: argparse.Namespace, url: str, workdir: Path) -> dict[str, o
             submitted,
             time.perf_counter() - started,
             cpu_seconds(server.pid) - cpu,
+            client_cpu_seconds() - client_cpu,
             len(submitted.ids),
         )
         mark_analysed(url)
         started, cpu = time.perf_counter(), cpu_seconds(server.pid)
+        client_cpu = client_cpu_seconds()
         claimed = asyncio.run(claim_all(base, seeded.reviewer_keys, args.seconds))
         claim = phase_figures(
             claimed,
             time.perf_counter() - started,
             cpu_seconds(server.pid) - cpu,
+            client_cpu_seconds() - client_cpu,
             len(claimed.latencies),
         )
     finally:

@@ -2,30 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from callcredit.config import Settings
 
+# The dependencies here are async: each does no I/O of its own, and a sync dependency costs
+# a hop to the threadpool and back (two for a generator) on every request.
 
-def get_settings(request: Request) -> Settings:
+
+async def get_settings(request: Request) -> Settings:
     """Return the settings the app was created with."""
     return request.app.state.settings
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     """Return the app's database engine."""
     return request.app.state.engine
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """Yield a session per request."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """Yield a session per request; it connects lazily, on its first query (in a thread)."""
+    engine: Engine = request.app.state.engine
+    session = Session(engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        if session.in_transaction() and engine.dialect.name != "sqlite":
+            # A rollback over the network must not stall the event loop.
+            await run_in_threadpool(session.close)
+        else:
+            # Nothing open, or a local SQLite rollback: quick, and it needs no free thread,
+            # so a request holding the SQLite writer lock can always give it back.
+            session.close()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from pydantic import ValidationError
 
 from callcredit import orchestrator
@@ -18,6 +18,8 @@ from callcredit.identity.deps import AdminPrincipal, CurrentPrincipal, Principal
 from callcredit.transcription.models import TranscriptPublic
 
 router = APIRouter(prefix="/api/calls", tags=["calls"])
+# Out-of-range paging is invalid input (422), not a database overflow (500).
+MAX_OFFSET = 2**31 - 1
 
 METADATA_HELP = (
     'JSON object: {"call_id", "business_id", "caller_number", "called_at" (ISO 8601 with offset),'
@@ -80,18 +82,13 @@ def list_calls(
     principal: CurrentPrincipal,
     session: SessionDep,
     business_id: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[CallPublic]:
     """List billed calls, newest first (a business sees only its own)."""
     if not principal.is_staff:
         business_id = principal.business_id
-    found = service.list_calls(
-        session=session,
-        business_id=business_id,
-        limit=min(max(limit, 1), 500),
-        offset=max(offset, 0),
-    )
+    found = service.list_calls(session=session, business_id=business_id, limit=limit, offset=offset)
     return [CallPublic.model_validate(c, from_attributes=True) for c in found]
 
 

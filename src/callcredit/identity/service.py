@@ -9,7 +9,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -211,23 +211,58 @@ def revoke_api_key(*, session: Session, key_id: int, business_id: str | None = N
     return key
 
 
-def resolve_api_key(*, session: Session, key: str) -> Principal:
-    """Return the Principal of a valid, unrevoked API key, or raise Unauthorized."""
+def check_api_key(*, session: Session, key: str) -> tuple[Principal, int | None]:
+    """Return the Principal of a valid, unrevoked API key, or raise Unauthorized; only reads.
+
+    The second value is the key's id when its last_used_at is older than
+    LAST_USED_RESOLUTION (touch_api_key records the use), else None.
+    """
     row = session.execute(
-        select(ApiKey).where(ApiKey.key_hash == hash_secret(secret=key))
-    ).scalar_one_or_none()
-    if row is None or row.revoked_at is not None:
+        select(ApiKey, User)
+        .outerjoin(User, User.id == ApiKey.user_id)  # type: ignore[arg-type]
+        .where(ApiKey.key_hash == hash_secret(secret=key))
+    ).one_or_none()
+    if row is None or row[0].revoked_at is not None:
         raise Unauthorized("the API key is unknown or revoked")
-    if row.user_id is not None:
-        user = session.get(User, row.user_id)
+    api_key, user = row
+    if api_key.user_id is not None:
         if user is None or not user.is_active:
             raise Unauthorized("the API key's user is deactivated")
         principal = principal_for(user=user)
     else:
-        principal = Principal(kind="business", role=Role.business, business_id=row.business_id)
+        principal = Principal(kind="business", role=Role.business, business_id=api_key.business_id)
+    last = api_key.last_used_at
+    stale = last is None or utcnow() - last > LAST_USED_RESOLUTION
+    return principal, api_key.id if stale else None
+
+
+def touch_api_key(*, session: Session, key_id: int) -> None:
+    """Record that a key was used now, unless a racing request just did (the caller commits)."""
     now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        row.last_used_at = now
+    session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.id == key_id,  # type: ignore[arg-type]
+            or_(
+                ApiKey.last_used_at.is_(None),  # type: ignore[union-attr]
+                ApiKey.last_used_at < now - LAST_USED_RESOLUTION,  # type: ignore[operator]
+            ),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def resolve_api_key(*, session: Session, key: str) -> Principal:
+    """Return the Principal of a valid, unrevoked API key, or raise Unauthorized.
+
+    Records the use (last_used_at, at most once a minute) in the session's transaction.
+    """
+    principal, stale_key_id = check_api_key(session=session, key=key)
+    if stale_key_id is not None:
+        row = session.get(ApiKey, stale_key_id)  # loaded by check_api_key: no query
+        assert row is not None
+        row.last_used_at = utcnow()
         session.add(row)
         session.flush()
     return principal

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from callcredit.deps import SessionDep
 from callcredit.errors import responses
@@ -14,6 +14,8 @@ from callcredit.notifications import service
 from callcredit.notifications.models import Notification, NotificationPublic, NotificationStatus
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"])
+# Row ids are 32-bit on PostgreSQL: larger numbers are invalid input (422), not a 500.
+MAX_ID = 2**31 - 1
 
 
 def _public(row: Notification) -> NotificationPublic:
@@ -26,9 +28,9 @@ def list_notifications(
     principal: CurrentPrincipal,
     business_id: str | None = None,
     status: NotificationStatus | None = None,
-    request_id: int | None = None,
+    request_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[NotificationPublic]:
     """List messages, newest first: a business sees its own, staff see all."""
     if not principal.is_staff:
@@ -50,7 +52,9 @@ def list_notifications(
     "/{notification_id}", response_model=NotificationPublic, responses=responses(401, 404, 422)
 )
 def get_notification(
-    session: SessionDep, principal: CurrentPrincipal, notification_id: int
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    notification_id: Annotated[int, Path(ge=1, le=MAX_ID)],
 ) -> NotificationPublic:
     """Return one message (a business only its own)."""
     row = service.get(session=session, notification_id=notification_id)
