@@ -10,7 +10,11 @@ import pytest
 from callcredit.analysis import load_lexicon, scan
 from callcredit.analysis.detectors.area import detect_area, extract_zips
 from callcredit.analysis.detectors.beep import detect_beep, find_tones
-from callcredit.analysis.detectors.category import best_category, detect_category
+from callcredit.analysis.detectors.category import (
+    best_category,
+    detect_category,
+    detect_service_need,
+)
 from callcredit.analysis.detectors.conversation import detect_exchange, detect_no_intent
 from callcredit.analysis.detectors.duplicate import detect_duplicate, normalize_number
 from callcredit.analysis.detectors.phrases import (
@@ -359,3 +363,85 @@ def test_a_word_or_two_besides_greetings_is_still_no_request() -> None:
 def test_caller_saying_this_is_keeps_their_need() -> None:
     s = sc((B, "Birch Heating."), (C, "Hi, this is Dana, my furnace keeps shutting off."))
     assert "category_match" in names(detect_category(s, "hvac"))
+
+
+def test_an_if_or_a_question_is_not_the_caller_agreeing() -> None:
+    offer = sc((U, "That goes toward the repair if you go ahead with it."))
+    assert "booking_confirm" not in names(detect_booking(offer))
+    question = sc((B, "I can do this afternoon, does that work?"))
+    assert "booking_confirm" not in names(detect_booking(question))
+    agreed = sc((C, "This afternoon works, go ahead with it."))
+    assert "booking_confirm" in names(detect_booking(agreed))
+
+
+def test_a_zip_code_misheard_with_for_and_house_numbers() -> None:
+    area = ["43201", "43215", "Columbus"]
+    misheard = detect_area(sc((C, "We're up north, this is for 3015.")), area)
+    assert [(c.cue, c.value) for c in misheard if c.cue.startswith("zip")] == [
+        ("zip_outside", "43015")
+    ]
+    # "for" is a word, not a digit, when the result is nowhere near the service area
+    assert not any(c.cue.startswith("zip") for c in detect_area(sc((C, "for 7015")), area))
+    house = detect_area(sc((C, "It's 3.4008, Bayshore Boulevard.")), ["33629", "Tampa"])
+    assert not any(c.cue.startswith("zip") for c in house)
+
+
+def test_part_of_a_served_place_is_inside_and_interjections_are_not_places() -> None:
+    area = ["33629", "Tampa"]
+    south = detect_area(sc((C, "We're down in South Tampa.")), area)
+    assert "place_inside" in names(south) and "place_outside" not in names(south)
+    question = sc((U, "What part of town are you in? Oh, shoot, my kid needs me."))
+    assert detect_area(question, area) == []
+
+
+def test_sending_the_caller_to_another_trade_is_a_wrong_category_cue() -> None:
+    s = sc(
+        (C, "Do you folks sweep chimneys?"),
+        (B, "Sorry, no, you'd want a chimney sweep for that."),
+    )
+    found = {c.cue: c.value for c in detect_category(s, "tree_service")}
+    assert found.get("wrong_category_business") == "chimney"
+    same_trade = sc((C, "My faucet drips."), (B, "You'll need a new faucet, we can do that."))
+    assert "wrong_category_business" not in names(detect_category(same_trade, "plumbing"))
+
+
+def test_the_business_taking_the_job_is_evidence_against_a_wrong_category() -> None:
+    s = sc(
+        (C, "Can y'all haul off an old sleeper sofa?"),
+        (B, "Absolutely, we can have a truck there Saturday."),
+        (C, "Saturday's perfect."),
+    )
+    assert "job_accepted" in names(detect_category(s, "junk_removal"))
+    assert "job_accepted" not in names(detect_category(s, None))
+
+
+def test_the_business_describing_itself_is_not_the_callers_need() -> None:
+    s = sc((U, "Sorry, there's no Tony here. This is a junk hauling company."))
+    assert detect_service_need(s) == []
+    scope = sc((U, "Do you do lawn mowing? No, sorry, we just take care of pools."))
+    assert "category_match" not in names(detect_category(scope, "pool_spa"))
+
+
+def test_no_such_person_here_is_a_wrong_number() -> None:
+    cues = detect_wrong_number(sc((B, "Sorry, there's no Tony here.")))
+    assert [c.text for c in cues if c.cue == "wrong_number"] == ["no Tony here."]
+    assert detect_wrong_number(sc((C, "There's no hot water here."))) == []
+
+
+def test_talk_about_the_line_is_not_a_request() -> None:
+    s = sc((B, "Ironclad Fence."), (C, "Hello? Can you hear me? You're all crackly."))
+    assert names(detect_no_intent(s)) == {"greetings_only"}
+
+
+def test_calling_for_a_relative_is_not_a_sales_pitch() -> None:
+    cues = detect_spam(sc((C, "Hi, I'm calling on behalf of my mom, a limb fell on her carport.")))
+    assert "spam" not in names(cues)
+    assert "personal_errand" in names(cues)
+    pitch = detect_spam(sc((C, "I'm calling on behalf of the Firefighters Support Fund.")))
+    assert "spam" in names(pitch)
+
+
+def test_words_a_live_answer_may_share_with_a_greeting_are_only_a_hint() -> None:
+    cues = detect_voicemail_greeting(sc((B, "Sorry to keep you waiting, I was on the other line.")))
+    assert names(cues) == {"voicemail_hint"}
+    assert all(c.confidence < 0.5 for c in cues)

@@ -108,3 +108,12 @@ def test_rules_naming_an_unknown_cue_are_rejected(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigurationError, match="unknown cue 'prior_cal'"):
         load_lexicon(tmp_path)
+
+
+def test_a_phrase_stretched_over_other_words_does_not_hide_an_exact_one() -> None:
+    # "I'm calling [from Yelp] about" matches "i'm calling about" only with words skipped;
+    # the pitch words it skipped still count.
+    view = TranscriptView.build(
+        transcript_from_turns([("caller", "I'm calling from Yelp about your advertising.")])
+    )
+    assert scan(view, load_lexicon()).group("spam")

@@ -90,3 +90,17 @@ def test_words_inserted_inside_a_phrase_are_tolerated() -> None:
         "what's your rate": "what's your going rate?",
     }
     assert found(m, "I'm looking for a plumber who can do the work") == {}
+
+
+def test_a_short_word_must_lie_where_the_phrase_was_aligned() -> None:
+    # "the gate is" must not stretch over "the gate hinges" with an "is" later on.
+    m = matcher("the gate is")
+    assert found(m, "One of the gate hinges is pulling loose, is that covered?") == {}
+    assert found(m, "The gate is around the side.") == {"the gate is": "The gate is"}
+
+
+def test_a_prefix_that_changes_the_meaning_is_not_a_misspelling() -> None:
+    m = matcher("i need to schedule", "lock")
+    assert found(m, "I need to reschedule my cleaning.") == {}
+    assert found(m, "Can you unlock the door?") == {}
+    assert found(m, "I need to schedule a visit.") == {"i need to schedule": "I need to schedule"}

@@ -32,6 +32,8 @@ class CueGroup(_Strict):
     speakers: list[Speaker]
     weight: float = Field(ge=0.0, le=1.0)
     negatable: bool = True
+    conditional: bool = False  # an "if" just before the phrase cancels it too
+    in_questions: bool = True  # false: a sentence ending in "?" does not count ("does that work?")
     phrases: list[str] = Field(min_length=1)
 
 
@@ -135,6 +137,10 @@ class Lexicon:
         """Return the confidence of a measured cue."""
         return self.rules.measured[cue]
 
+    def weight_of(self, group: str) -> float:
+        """Return the weight of a phrase cue group."""
+        return self.cues[group].weight
+
 
 def _load_file(model: type[M], path: Path) -> tuple[M, str]:
     """Read and validate one data file."""
@@ -214,6 +220,7 @@ def scan(view: TranscriptView, lexicon: Lexicon | None = None) -> Scan:
     """Find every phrase of the lexicon in the view."""
     lexicon = lexicon or load_lexicon()
     kept: list[Hit] = []
+    questions = _question_sentences(view)
     for hit in lexicon.matcher.match(view):
         group = lexicon.cues.get(hit.phrase.group)
         if group is None:
@@ -222,11 +229,34 @@ def scan(view: TranscriptView, lexicon: Lexicon | None = None) -> Scan:
         speaker = view.speakers[view.token_segment[hit.first]]
         if speaker not in group.speakers or (group.negatable and hit.negated):
             continue
+        if group.conditional and _after_if(view, hit):
+            continue
+        if not group.in_questions and view.token_sentence[hit.last] in questions:
+            continue
         kept.append(hit)
     by_group: dict[str, list[Hit]] = {}
     for hit in _drop_contained(kept):
         by_group.setdefault(hit.phrase.group, []).append(hit)
     return Scan(view, lexicon, by_group)
+
+
+def _question_sentences(view: TranscriptView) -> set[int]:
+    """Return the sentences whose last word ends with a question mark."""
+    last: dict[int, int] = {}
+    for i, sentence in enumerate(view.token_sentence):
+        last[sentence] = i
+    return {s for s, i in last.items() if view.words[view.token_last_word[i]].text.endswith("?")}
+
+
+CONDITIONALS = frozenset({"if", "whether", "unless", "once"})
+CONDITIONAL_REACH = 3
+
+
+def _after_if(view: TranscriptView, hit: Hit) -> bool:
+    """Return True when an "if" comes just before the hit in its turn ("if you go ahead")."""
+    seg_lo, _ = view.segment_tokens[view.token_segment[hit.first]]
+    before = view.raw_tokens[max(seg_lo, hit.first - CONDITIONAL_REACH) : hit.first]
+    return any(t in CONDITIONALS for t in before)
 
 
 def _drop_contained(hits: list[Hit]) -> list[Hit]:
@@ -237,7 +267,9 @@ def _drop_contained(hits: list[Hit]) -> list[Hit]:
     # and category phrases; phrases of weight 0 only mark positions and are always kept.
     covered: dict[bool, set[int]] = {True: set(), False: set()}
     kept: list[Hit] = []
-    for hit in sorted(hits, key=lambda h: (-(h.last - h.first), -h.score)):
+    # Longer means more phrase words; a phrase stretched over inserted words ("I'm calling
+    # [from Yelp] about") is not longer than the words it skipped.
+    for hit in sorted(hits, key=lambda h: (-len(h.phrase.tokens), -h.score, h.last - h.first)):
         if hit.phrase.weight == 0.0:
             kept.append(hit)
             continue

@@ -94,6 +94,16 @@ def _may_miss(token: str, phrase_len: int) -> bool:
     return len(token) >= 5 or (phrase_len >= 4 and token in DROPPABLE)
 
 
+# A prefix that changes a word's meaning: "reschedule" is not "schedule", "unlock" not "lock".
+MEANING_PREFIXES = ("re", "un", "dis", "mis", "non", "pre", "de")
+
+
+def _prefixed(a: str, b: str) -> bool:
+    """Return True when one word is the other with a meaning-changing prefix."""
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long == p + short for p in MEANING_PREFIXES)
+
+
 def _content(token: str) -> bool:
     """Return True for a word that carries meaning (not a short function word)."""
     return len(token) >= 4 and token not in STOPWORDS
@@ -175,7 +185,11 @@ class PhraseMatcher:
         else:
             ids = {tid for v in _deletions(token) for tid in self._deletes.get(v, ())}
             scored = ((tid, fuzz.ratio(token, self._lexicon[tid])) for tid in ids)
-            found = tuple((tid, s) for tid, s in scored if s >= TOKEN_CUTOFF)
+            found = tuple(
+                (tid, s)
+                for tid, s in scored
+                if s >= TOKEN_CUTOFF and not _prefixed(token, self._lexicon[tid])
+            )
         if len(self._cache) < 200_000:
             self._cache[token] = found
         return found
@@ -217,14 +231,15 @@ class PhraseMatcher:
                 if allowed < 0 or not may_miss[k]:
                     return None
         window = [j for j in range(lo, hi) if view.tokens[j] not in FILLERS]
-        hit = self._align(view, pidx, window)
+        hit = self._align(found, pidx, window)
         if hit is None:
             wide = range(max(seg_lo, lo - MAX_GAPS), min(seg_hi, hi + MAX_GAPS))
             hit = self._in_order(found, pidx, [j for j in wide if view.tokens[j] not in FILLERS])
         return hit
 
-    def _align(self, view: TranscriptView, pidx: int, window: list[int]) -> Hit | None:
+    def _align(self, found: _Found, pidx: int, window: list[int]) -> Hit | None:
         """Align the phrase inside the window text and map the characters back to tokens."""
+        view = found.view
         pieces: list[str] = []
         offsets: list[int] = []
         cursor = 0
@@ -242,9 +257,22 @@ class PhraseMatcher:
             for j, off in zip(window, offsets, strict=True)
             if off < aligned.dest_end and off + len(view.tokens[j]) > aligned.dest_start
         ]
-        if not covered:
+        if not covered or not self._has_required(found, pidx, covered[0], covered[-1]):
             return None
+        words = self.phrases[pidx].tokens
+        if any(_prefixed(view.tokens[j], w) for j in covered for w in words):
+            return None  # "need to reschedule" is not "need to schedule"
         return self._hit(view, self.phrases[pidx], aligned.score / 100.0, covered[0], covered[-1])
+
+    def _has_required(self, found: _Found, pidx: int, first: int, last: int) -> bool:
+        """Return True when every word the phrase cannot miss lies inside the aligned span."""
+        # Character alignment may stretch a phrase over the start of another word ("the
+        # gate is" over "the gate hinges", with an "is" later in the turn); the short words
+        # that decide the meaning must be found where the phrase was aligned.
+        may_miss = self._may_miss[pidx]
+        return all(
+            may_miss[k] or found.has(tid, first, last + 1) for k, tid in enumerate(self._ids[pidx])
+        )
 
     def _in_order(self, found: _Found, pidx: int, window: list[int]) -> Hit | None:
         """Find every phrase word in order with a few extra words between ("your going rate")."""

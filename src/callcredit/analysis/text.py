@@ -65,11 +65,15 @@ def split_raw(text: str) -> list[str]:
     return [p for p in _NON_ALNUM.split(_APOSTROPHES.sub("", text.lower())) if p]
 
 
+# Abbreviations ASR writes for a spoken word ("Dr. Patel's office").
+ABBREVIATIONS = {"dr": "doctor", "mr": "mister", "mrs": "missus", "appt": "appointment"}
+
+
 @lru_cache(maxsize=65536)
 def stem(token: str) -> str:
     """Strip common English suffixes so "leaking", "leaks" and "leak" compare equal."""
     # Spelled numbers compare as digits, so "press one" also finds "press 1".
-    spelled = _SPELLED_NUMBERS.get(token)
+    spelled = _SPELLED_NUMBERS.get(token) or ABBREVIATIONS.get(token)
     if spelled is not None:
         return spelled
     if token.isdigit() or len(token) <= 3:

@@ -24,8 +24,19 @@ PLACE_MATCH = 85.0
 _NOT_PLACES_TEXT = (
     "january february march april may june july august september october november "
     "december monday tuesday wednesday thursday friday saturday sunday spanish english i "
-    "i'm mr mrs ms dr doctor god"
+    "i'm mr mrs ms dr doctor god oh well yes yeah yep no nope okay ok um uh sorry hi hello "
+    "hey thanks thank please just actually like so but and or anyway alright right sure "
+    "shoot gosh wow hmm man dude today tomorrow tonight"
 )
+# Words that tiny.en writes for a spoken digit ("for 3015" is "four three zero one five").
+DIGIT_HOMOPHONES = {"for": "4", "fore": "4", "to": "2", "too": "2", "won": "1", "ate": "8"}
+# Street words: a number followed by a street name and one of these is a house number.
+_STREETS_TEXT = (
+    "street st avenue ave road rd drive dr lane ln court ct way boulevard blvd place pl "
+    "circle cir terrace parkway pkwy highway hwy trail loop row square pike"
+)
+STREET_WORDS = frozenset(_STREETS_TEXT.split())
+HOUSE_NUMBER_REACH = 4  # tokens after a number within which a street word makes it an address
 NOT_PLACES = frozenset(_NOT_PLACES_TEXT.split())
 
 
@@ -76,17 +87,30 @@ def _number_runs(view: TranscriptView) -> list[tuple[int, int]]:
     return runs
 
 
-def extract_zips(view: TranscriptView, intro_tokens: set[int] | None = None) -> list[ZipMention]:
-    """Return ZIP codes said as "95814", "9 5 8 1 4", "nine five eight one four" or similar."""
+def extract_zips(
+    view: TranscriptView,
+    intro_tokens: set[int] | None = None,
+    regions: frozenset[str] = frozenset(),
+) -> list[ZipMention]:
+    """Return ZIP codes said as "95814", "9 5 8 1 4", "nine five eight one four" or similar.
+
+    `regions` are the first two digits of the service area's ZIP codes: a four-digit run
+    next to a word ASR writes for a digit ("for 3015") is read as a ZIP code only when the
+    result lies in one of them, as a caller of a local business most likely does.
+    """
     intro_tokens = intro_tokens or set()
     found: list[ZipMention] = []
     for first, last in _number_runs(view):
         while last >= first and view.raw_tokens[last] in ("oh", "o"):
             last -= 1
+        if last < first:
+            continue
         digits = digits_of_run(view.raw_tokens[first : last + 1])
         if len(digits) == 9 and len(view.raw_tokens[first]) == 5:
             digits = digits[:5]  # ZIP+4: "95814-1234"
-        if len(digits) != 5 or _is_money(view, first, last):
+        if len(digits) == 4 and regions:
+            first, last, digits = _with_homophone(view, first, last, digits, regions)
+        if len(digits) != 5 or _is_money(view, first, last) or _is_house_number(view, last):
             continue
         introduced = any(t in intro_tokens for t in range(first - ZIP_INTRO_REACH, first))
         found.append(
@@ -95,6 +119,36 @@ def extract_zips(view: TranscriptView, intro_tokens: set[int] | None = None) -> 
             )
         )
     return found
+
+
+def _with_homophone(
+    view: TranscriptView, first: int, last: int, digits: str, regions: frozenset[str]
+) -> tuple[int, int, str]:
+    """Extend a four-digit run by a digit-sounding word just before or after it."""
+    seg = view.token_segment[first]
+    before = first - 1
+    if before >= 0 and view.token_segment[before] == seg:
+        digit = DIGIT_HOMOPHONES.get(view.raw_tokens[before])
+        if digit and (digit + digits)[:2] in regions:
+            return before, last, digit + digits
+    after = last + 1
+    if after < len(view.raw_tokens) and view.token_segment[after] == seg:
+        digit = DIGIT_HOMOPHONES.get(view.raw_tokens[after])
+        if digit and (digits + digit)[:2] in regions:
+            return first, after, digits + digit
+    return first, last, digits
+
+
+def _is_house_number(view: TranscriptView, last: int) -> bool:
+    """Return True when a street word follows the number in its turn ("3408 Bayshore Blvd")."""
+    seg = view.token_segment[last]
+    end = min(len(view.raw_tokens), last + 1 + HOUSE_NUMBER_REACH)
+    for j in range(last + 1, end):
+        if view.token_segment[j] != seg:
+            return False
+        if view.raw_tokens[j] in STREET_WORDS:
+            return True
+    return False
 
 
 def _is_money(view: TranscriptView, first: int, last: int) -> bool:
@@ -111,8 +165,9 @@ def detect_zips(scan: Scan, area: ServiceArea) -> list[Cue]:
     view = scan.view
     callers = set(caller_units(scan))
     intro = {t for h in scan.group("zip_intro") for t in range(h.first, h.last + 1)}
+    regions = frozenset(z[:2] for z in area.zips)
     cues = []
-    for mention in extract_zips(view, intro):
+    for mention in extract_zips(view, intro, regions):
         if view.token_unit[mention.first_token] not in callers:
             continue
         name = "zip_inside" if mention.zip in area.zips else "zip_outside"
@@ -132,6 +187,8 @@ def _place_matcher(places: tuple[str, ...]) -> PhraseMatcher:
 def _named_place(view: TranscriptView, after_word: int) -> tuple[int, int] | None:
     """Return words [first, last] of a capitalised place name right after `after_word`."""
     seg = view.words[after_word].segment
+    if view.words[after_word].text.rstrip().endswith((".", "?", "!")):
+        return None  # "What part of town are you in? Oh, ..." names no place
     last = None
     for w in range(after_word + 1, min(after_word + 1 + PLACE_WORDS, len(view.words))):
         word = view.words[w]
@@ -169,10 +226,30 @@ def detect_places(scan: Scan, area: ServiceArea) -> list[Cue]:
             continue
         known.add(view.words[found[0]].start)
         name = view.span(*found).text.strip(" ,.?!;:")
-        if max((fuzz.ratio(name.lower(), p.lower()) for p in area.places), default=0) < PLACE_MATCH:
+        inside = _known_place(name, area.places)
+        if inside is not None:
+            weight = scan.lexicon.weight("place_inside") * 0.9
+            cues.append(cue_from_span(view, "place_inside", weight, found[0], found[1], inside))
+        else:
             weight = scan.lexicon.weight("place_outside")
             cues.append(cue_from_span(view, "place_outside", weight, found[0], found[1], name))
     return cues
+
+
+def _known_place(name: str, places: tuple[str, ...]) -> str | None:
+    """Return the service-area place a named place is, or lies in ("South Tampa"), or None."""
+    lower = name.lower()
+    words = lower.replace("-", " ").split()
+    for place in places:
+        p = place.lower()
+        if fuzz.ratio(lower, p) >= PLACE_MATCH:
+            return place
+        # "South Tampa", "Downtown Denver", "East Nashville": a part of a served place.
+        n = len(p.split())
+        spans = (" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+        if any(fuzz.ratio(span, p) >= PLACE_MATCH for span in spans):
+            return place
+    return None
 
 
 def detect_area(scan: Scan, service_area: list[str]) -> list[Cue]:

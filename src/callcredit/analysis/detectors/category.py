@@ -7,11 +7,20 @@ from dataclasses import dataclass, field
 from ..lexicon import Scan
 from ..matcher import Hit
 from ..models import Cue
-from .common import business_like_units, caller_units, cue_from_hit, phrase_cues
+from .common import business_like_units, caller_units, cue_from_hit, cue_from_span, phrase_cues
 
 SPEAKER_WEIGHT = {"caller": 1.0, "unknown": 0.9, "business": 0.5}
 MENTION = 0.6  # strength of one mention of a category phrase
+MISMATCH_FULL = 0.75  # category strength (about two mentions) for a mismatch at full weight
 INTRO_REACH = 8  # tokens after "thanks for calling" that name the business, not the need
+# Nouns that end a business describing itself: "this is a junk hauling company".
+_BUSINESS_NOUNS_TEXT = (
+    "company companies business service services outfit shop contractor contractors "
+    "specialist specialists pros experts crew people guys folks"
+)
+BUSINESS_NOUNS = frozenset(_BUSINESS_NOUNS_TEXT.split())
+REFERRAL_REACH = 3  # tokens between "you'd want a" and the trade it names
+RELATED_REFERRAL = 0.5  # a referral to a close trade counts for this share
 # Turns where a category word is not a need ("I'm a plumber looking for work").
 NOT_A_NEED = ("job_seeker", "spam", "robocall", "wrong_number", "other_business", "system_test")
 
@@ -35,7 +44,8 @@ def _intro_tokens(scan: Scan) -> set[int]:
         out.update(range(lo, min(hi, lo + INTRO_REACH)))
     # "This is Ace Plumbing" names the business only when the business says it.
     business = set() if view.stereo else business_like_units(scan)
-    first_unit = view.token_unit[lo] if hi > lo else -1
+    answered = hi > lo and view.speakers[view.token_segment[lo]] != "caller"
+    first_unit = view.token_unit[lo] if answered else -1
     self_intros = [
         h
         for h in scan.group("self_intro")
@@ -44,6 +54,17 @@ def _intro_tokens(scan: Scan) -> set[int]:
     for hit in scan.group("business_intro") + self_intros:
         _, unit_hi = view.unit_tokens[view.token_unit[hit.first]]
         out.update(range(hit.last + 1, min(unit_hi, hit.last + 1 + INTRO_REACH)))
+    # "We just take care of pools": the business's own trade, words of the phrase included.
+    for hit in scan.group("own_trade"):
+        _, unit_hi = view.unit_tokens[view.token_unit[hit.first]]
+        out.update(range(hit.first, min(unit_hi, hit.last + 1 + INTRO_REACH)))
+    # Whoever says "this is a ... company" (or "we're tree people") describes the business.
+    for hit in scan.group("self_intro") + scan.group("business_intro"):
+        _, unit_hi = view.unit_tokens[view.token_unit[hit.first]]
+        reach = range(hit.last + 1, min(unit_hi, hit.last + 1 + INTRO_REACH // 2))
+        noun = next((t for t in reach if view.raw_tokens[t] in BUSINESS_NOUNS), None)
+        if noun is not None:
+            out.update(range(hit.last + 1, noun + 1))
     return out
 
 
@@ -77,7 +98,23 @@ def detect_service_need(scan: Scan) -> list[Cue]:
     """Return a cue for the caller's strongest mention of any service in the taxonomy."""
     view = scan.view
     caller = set(caller_units(scan))
-    blocked = {view.token_sentence[h.first] for g in NOT_A_NEED for h in scan.group(g)}
+    # "Is this Dr. Patel's office? I need to move my cleaning." The sentence after one
+    # that asks for someone else (same turn) is about that errand too.
+    blocked: set[int] = set()
+    for g in NOT_A_NEED:
+        for h in scan.group(g):
+            sentence = view.token_sentence[h.first]
+            blocked.add(sentence)
+            nxt = next(
+                (
+                    t
+                    for t in range(h.last + 1, len(view.tokens))
+                    if view.token_sentence[t] != sentence
+                ),
+                None,
+            )
+            if nxt is not None and view.token_segment[nxt] == view.token_segment[h.first]:
+                blocked.add(view.token_sentence[nxt])
     intro = _intro_tokens(scan)
     weight = scan.lexicon.weight("service_need")
     best: tuple[float, Hit, str] | None = None
@@ -93,16 +130,92 @@ def detect_service_need(scan: Scan) -> list[Cue]:
     return [cue_from_hit(scan, best[1], "service_need", weight * best[0], best[2])]
 
 
+def detect_referrals(scan: Scan, own: str | None) -> list[Cue]:
+    """Return cues where someone sends the caller to another trade ("you'd want a chimney sweep").
+
+    From the business this is the business saying the job is not theirs; from the caller,
+    the caller deciding to look elsewhere ("I'll track down a plumber"). A trade close to the
+    business's counts for less from the business and not at all from the caller.
+    """
+    if own is None:
+        return []
+    view, lexicon = scan.view, scan.lexicon
+    related = set(lexicon.taxonomy.categories[own].related)
+    related |= {s for s, c in lexicon.taxonomy.categories.items() if own in c.related}
+    starts: dict[int, list[tuple[str, Hit]]] = {}
+    for slug, hits in scan.categories().items():
+        for hit in hits:
+            starts.setdefault(hit.first, []).append((slug, hit))
+    business = set() if view.stereo else business_like_units(scan)
+    cues: list[Cue] = []
+    seen: set[str] = set()
+    for intro in scan.group("referral_intro"):
+        seg = view.token_segment[intro.last]
+        found = None
+        for t in range(intro.last + 1, min(len(view.tokens), intro.last + 1 + REFERRAL_REACH)):
+            if view.token_segment[t] != seg:
+                break
+            found = next(((s, h) for s, h in starts.get(t, []) if s != own), None)
+            if found is not None or any(s == own for s, _ in starts.get(t, [])):
+                break
+        if found is None:
+            continue
+        slug, hit = found
+        speaker = scan.speaker(intro)
+        from_business = speaker == "business" or view.token_unit[intro.first] in business
+        if from_business:
+            name, share = "wrong_category_business", RELATED_REFERRAL if slug in related else 1.0
+        elif slug in related:
+            continue
+        else:
+            name, share = "wrong_category_caller", 1.0
+        if name in seen:
+            continue
+        seen.add(name)
+        weight = lexicon.cues[name].weight * share * hit.score
+        first, last = view.token_word[intro.first], view.token_last_word[hit.last]
+        cues.append(cue_from_span(view, name, weight, first, last, slug))
+    return cues
+
+
+def detect_job_accepted(scan: Scan) -> list[Cue]:
+    """Return `job_accepted` when the business agrees to do the job and the caller takes it.
+
+    A business sends someone only for work it does, so a promised visit (and the caller
+    agreeing to it) speaks against a wrong-category claim, whatever the words for the work.
+    """
+    view = scan.view
+    refused = {view.token_sentence[h.first] for h in scan.group("wrong_category_business")}
+    best: dict[str, Hit] = {}
+    for group in ("visit_promised", "booking_confirm"):
+        for hit in scan.group(group):
+            if view.token_sentence[hit.first] in refused:
+                continue
+            if group not in best or hit.confidence > best[group].confidence:
+                best[group] = hit
+    if not best:
+        return []
+    miss = 1.0
+    for hit in best.values():
+        miss *= 1.0 - hit.confidence
+    strength = scan.lexicon.weight("job_accepted") * (1.0 - miss)
+    first = min(best.values(), key=lambda h: h.first)
+    return [cue_from_hit(scan, first, "job_accepted", strength)]
+
+
 def detect_category(scan: Scan, business_category: str | None) -> list[Cue]:
     """Return category_match / category_mismatch / category_related and the business's words."""
     groups = ("wrong_category_business", "wrong_category_caller", "business_scope", "referral")
-    cues = phrase_cues(scan, groups)
     taxonomy, lexicon = scan.lexicon.taxonomy, scan.lexicon
     own = taxonomy.resolve(business_category)
+    cues = phrase_cues(scan, groups) + detect_referrals(scan, own)
     # The caller's words say what they need; the business's only count when the caller's
     # do not name a service (e.g. the business repeats it back: "a water heater, sure").
     scores = category_scores(scan, caller_only=True) or category_scores(scan)
-    if own is None or not scores:
+    if own is None:
+        return cues  # without the business's trade, whether it took the job says nothing
+    cues += detect_job_accepted(scan)
+    if not scores:
         return cues
     top = scores[0]
     mine = next((s for s in scores if s.slug == own), CategoryScore(own))
@@ -117,8 +230,9 @@ def detect_category(scan: Scan, business_category: str | None) -> list[Cue]:
     if related:
         strength = lexicon.weight("category_related")
         return [*cues, cue_from_hit(scan, top.hits[0], "category_related", strength, top.slug)]
+    # One passing mention of another trade's word is weaker evidence than several.
     strength = (
-        lexicon.weight("category_mismatch") * min(1.0, top.score / MENTION) * (1 - mine.score)
+        lexicon.weight("category_mismatch") * min(1.0, top.score / MISMATCH_FULL) * (1 - mine.score)
     )
     return cues + [
         cue_from_hit(scan, h, "category_mismatch", strength, top.slug) for h in top.hits[:2]

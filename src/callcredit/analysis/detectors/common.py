@@ -12,15 +12,19 @@ from ..view import TranscriptView
 # Cue groups only the business (or its voicemail) says; in mono they mark business turns.
 BUSINESS_GROUPS = (
     "voicemail_greeting",
+    "voicemail_hint",
     "business_intro",
     "live_answer",
     "booking_business",
+    "visit_promised",
+    "existing_customer_business",
     "in_area_business",
     "out_of_area_business",
     "wrong_category_business",
     "business_scope",
     "job_seeker_business",
     "spam_response",
+    "not_this_business",
 )
 # Cue groups only a caller says; a mono unit holding one is the caller's.
 CALLER_GROUPS = (
@@ -40,6 +44,7 @@ CALLER_GROUPS = (
     "existing_customer",
     "repeat_caller",
     "noncommittal",
+    "personal_errand",
 )
 
 

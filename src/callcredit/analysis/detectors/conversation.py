@@ -18,6 +18,8 @@ MONO_CONVERSATION = 0.9  # roles guessed from what is said count a little less t
 LIVE_BUSINESS_GROUPS = (
     "live_answer",
     "booking_business",
+    "visit_promised",
+    "existing_customer_business",
     "in_area_business",
     "out_of_area_business",
     "wrong_category_business",
@@ -86,7 +88,9 @@ def detect_no_intent(scan: Scan) -> list[Cue]:
     tokens = [t for t in unit_tokens(view, units) if view.tokens[t] not in FILLERS]
     if not tokens:
         return _no_caller_speech(scan)
-    content = [t for t in tokens if view.tokens[t] not in lexicon.greetings]
+    # "Can you hear me? You're breaking up, I'll call back" is about the line, not a request.
+    line_talk = {t for h in scan.group("line_trouble") for t in range(h.first, h.last + 1)}
+    content = [t for t in tokens if view.tokens[t] not in lexicon.greetings and t not in line_talk]
     meaningful = [t for t in content if view.tokens[t] not in STOPWORDS]
     if len(meaningful) < MIN_REQUEST_WORDS:
         # Greetings only, or a word or two more ("hello? I can't hear anything"): no request.

@@ -26,7 +26,7 @@ RIVALLED_BOOKING = 0.4  # weight of a booking phrase in a sentence asking a pric
 
 def detect_voicemail_greeting(scan: Scan) -> list[Cue]:
     """Return voicemail greeting and left-message cues."""
-    return phrase_cues(scan, ("voicemail_greeting", "voicemail_message"))
+    return phrase_cues(scan, ("voicemail_greeting", "voicemail_hint", "voicemail_message"))
 
 
 def detect_live_answer(scan: Scan) -> list[Cue]:
@@ -47,7 +47,7 @@ def detect_booking(scan: Scan) -> list[Cue]:
         else cue_from_hit(scan, hit)
         for hit in scan.group("booking")
     ]
-    groups = ("booking_confirm", "booking_business", "service_request")
+    groups = ("booking_confirm", "booking_business", "visit_promised", "service_request")
     return cues + phrase_cues(scan, groups) + detect_address(scan) + detect_time_slot(scan)
 
 
@@ -110,19 +110,49 @@ def detect_price(scan: Scan) -> list[Cue]:
 
 def detect_wrong_number(scan: Scan) -> list[Cue]:
     """Return wrong-number cues and asks for a business that is not a home service."""
-    return phrase_cues(scan, ("wrong_number", "other_business"))
+    groups = ("wrong_number", "other_business", "not_this_business")
+    return phrase_cues(scan, groups) + detect_no_such_person(scan)
+
+
+NO_SUCH_PERSON = 0.85  # share of the wrong-number weight for "there's no Tony here"
+_NOT_NAMES_TEXT = "i problem worries way one thanks sir ma'am hot water power heat"
+_NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())
+
+
+def detect_no_such_person(scan: Scan) -> list[Cue]:
+    """Return a wrong-number cue for "there's no Tony here" / "we don't have a Maria here"."""
+    view = scan.view
+    words = view.words
+    weight = scan.lexicon.weight_of("wrong_number") * NO_SUCH_PERSON
+    cues: list[Cue] = []
+    for i in range(len(words) - 2):
+        before = words[i].text.strip(" ,.?!").lower()
+        if before not in ("no", "a", "any"):
+            continue
+        name = words[i + 1].text.strip(" ,.?!")
+        after = words[i + 2].text.strip(" ,.?!").lower()
+        same_turn = words[i].segment == words[i + 1].segment == words[i + 2].segment
+        if (
+            same_turn
+            and name[:1].isupper()
+            and name.lower() not in _NOT_NAMES
+            and name.lower() not in STOPWORDS
+            and not words[i].text.rstrip().endswith((",", ".", "?", "!"))
+            and after in ("here", "around", "working")
+        ):
+            cues.append(cue_from_span(view, "wrong_number", weight, i, i + 2))
+    return cues
 
 
 def detect_spam(scan: Scan) -> list[Cue]:
     """Return solicitation, robocall and line-test cues."""
-    return phrase_cues(
-        scan, ("spam", "robocall", "system_test", "spam_response", "solicitation_hint")
-    )
+    groups = ("spam", "robocall", "system_test", "spam_response", "solicitation_hint")
+    return phrase_cues(scan, (*groups, "personal_errand"))
 
 
 def detect_existing_customer(scan: Scan) -> list[Cue]:
     """Return cues of a caller about past work, a bill, or a job they already called about."""
-    return phrase_cues(scan, ("existing_customer", "repeat_caller"))
+    return phrase_cues(scan, ("existing_customer", "existing_customer_business", "repeat_caller"))
 
 
 def detect_job_seeker(scan: Scan) -> list[Cue]:
