@@ -6,11 +6,12 @@ Usage: python benchmarks/transcribe.py [--manifest fixtures/manifest.csv] [--lim
 
 Baseline: ``WhisperModel(model_dir).transcribe(path)`` with its defaults, one file after
 another in this process. callcredit: ``transcribe_many`` with the default worker count
-(one one-thread process per core). Wall time includes model loading (and, for
-callcredit, starting the worker processes). CPU s counts the CPU time of this process
-and its workers, which other load on the machine barely changes (wall time it does).
-WER is pooled over all calls against the fixtures' reference text (all turns
-joined), after English normalisation.
+(one one-thread process per core).
+
+Wall time includes model loading (and, for callcredit, starting the worker processes).
+CPU s counts the CPU time of this process and its workers, which other load on the
+machine changes much less than wall time. WER is pooled over all calls against the
+fixtures' reference text (all turns joined), after English normalisation.
 """
 
 from __future__ import annotations
@@ -156,13 +157,14 @@ def report(runs: list[Run], per_call: bool) -> None:
             f"{run.wer.rate * 100:.1f}",
         )
     console.print(table)
-    ours = runs[-1]
-    for base in runs[:-1]:
-        console.print(
-            f"{ours.name} vs {base.name}: speed ratio "
-            f"[bold]{ours.speed / base.speed:.2f}x[/bold] (CPU time {base.cpu / ours.cpu:.2f}x), "
-            f"WER {(ours.wer.rate - base.wer.rate) * 100:+.1f} points"
-        )
+    bases = [run for run in runs if run.name.startswith("baseline")]
+    for ours in (run for run in runs if run not in bases):
+        for base in bases:
+            console.print(
+                f"{ours.name} vs {base.name}: speed [bold]{ours.speed / base.speed:.2f}x[/bold]"
+                f" (CPU time {base.cpu / ours.cpu:.2f}x),"
+                f" WER {(ours.wer.rate - base.wer.rate) * 100:+.1f} points"
+            )
     if per_call:
         _per_call_table(runs)
 

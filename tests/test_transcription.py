@@ -244,23 +244,6 @@ def test_transcribe_many_keeps_order_and_reports_bad_files(tmp_path: Path) -> No
 
 
 @pytest.mark.slow
-def test_calls_sharing_a_stream_keep_their_own_words(
-    transcriber: Transcriber, references: dict
-) -> None:
-    refs = [references["c01"], references["c03"]]
-    items = [(load_recording(path=fixture(r["audio"])), r["channels"]) for r in refs]
-    together = transcriber.transcribe_recordings(items)
-    for ref, (recording, _layout), data in zip(refs, items, together, strict=True):
-        assert data.duration == pytest.approx(recording.duration, abs=0.01)
-        assert all(
-            0 <= w.start <= w.end <= recording.duration + 0.01
-            for s in data.segments
-            for w in s.words
-        )
-        assert wer(ref["text"], data.text) < 0.35
-
-
-@pytest.mark.slow
 @pytest.mark.skipif(not base_model_available(), reason="optional base model not installed")
 def test_base_model_parts_assemble(tmp_path: Path) -> None:
     folder = assemble_base_model(tmp_path)

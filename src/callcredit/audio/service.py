@@ -67,22 +67,27 @@ class Recording:
 
     def channel_samples(self, speaker_layout: SpeakerLayout | None = None) -> list[Track]:
         """Return speaker tracks: stereo gives caller (left) and business (right), else unknown."""
-        layout = speaker_layout or ("stereo" if self.channels == 2 else "mono")
+        layout = self.check_layout(speaker_layout)
         if layout == "stereo":
-            if self.channels != 2:
-                raise AudioError(
-                    f"the recording has {self.channels} channel(s); stereo needs exactly 2 "
-                    "(left = caller, right = business)"
-                )
             left, right = self.samples[0], self.samples[1]
             if not _same_signal(left, right):
                 return [Track("caller", left), Track("business", right)]
             # A mono call saved as stereo would otherwise be transcribed twice.
             log.warning("both stereo channels carry the same signal; treating as mono")
             return [Track("unknown", left)]
-        if layout != "mono":
-            raise AudioError(f"unknown channel layout {layout!r}; use 'mono' or 'stereo'")
         return [Track("unknown", self.mono())]
+
+    def check_layout(self, speaker_layout: SpeakerLayout | None = None) -> SpeakerLayout:
+        """Return the layout to use (by channel count when None); AudioError if it cannot be."""
+        layout = speaker_layout or ("stereo" if self.channels == 2 else "mono")
+        if layout not in ("mono", "stereo"):
+            raise AudioError(f"unknown channel layout {layout!r}; use 'mono' or 'stereo'")
+        if layout == "stereo" and self.channels != 2:
+            raise AudioError(
+                f"the recording has {self.channels} channel(s); stereo needs exactly 2 "
+                "(left = caller, right = business)"
+            )
+        return layout
 
     def mono(self) -> np.ndarray:
         """Return all channels mixed down to one float32 track."""

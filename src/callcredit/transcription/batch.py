@@ -5,12 +5,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from callcredit.audio.service import Recording, SpeakerLayout, load_recording
+from callcredit.audio.service import SpeakerLayout
 from callcredit.config import Settings, default_workers
 from callcredit.exceptions import CallCreditError
 from callcredit.transcription.engine import TranscribeOptions, Transcriber, get_transcriber
@@ -63,41 +63,26 @@ def transcribe_many(
     *,
     workers: int | None = None,
     engine: EngineConfig | None = None,
-    calls_per_stream: int = 1,
     on_result: Callable[[JobResult], None] | None = None,
 ) -> list[JobResult]:
-    """Transcribe jobs in worker processes and return the results in input order.
-
-    calls_per_stream > 1 lets that many short calls share Whisper windows (about 10%
-    faster at 2, measured on the fixtures) at the risk of a boundary word landing in
-    the neighbouring call, so it is off by default.
-    """
+    """Transcribe jobs in one-thread worker processes; return the results in input order."""
     todo = [job if isinstance(job, TranscribeJob) else TranscribeJob(Path(job)) for job in jobs]
     opts, config = options or TranscribeOptions(), engine or EngineConfig()
-    # Longest first, so no worker is left with one long call at the end.
-    order = sorted(range(len(todo)), key=lambda i: -_size(todo[i].path))
-    step = max(1, calls_per_stream)
-    tasks = [order[i : i + step] for i in range(0, len(order), step)]
-    count = max(1, min(workers or default_workers(), len(tasks)))
-    results: list[JobResult | None] = [None] * len(todo)
-
-    def collect(indices: Sequence[int], done: list[JobResult]) -> None:
-        for index, result in zip(indices, done, strict=True):
-            results[index] = _notify(result, on_result)
-
+    count = max(1, min(workers or default_workers(), len(todo) or 1))
     if count == 1:
         init_worker(config)
-        for task in tasks:
-            collect(task, run_jobs([todo[i] for i in task], opts))
-    else:
-        # spawn, not fork: forking a process that holds OpenMP/ONNX threads can deadlock.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            max_workers=count, mp_context=context, initializer=init_worker, initargs=(config,)
-        ) as pool:
-            futures = {pool.submit(run_jobs, [todo[i] for i in t], opts): t for t in tasks}
-            for future in as_completed(futures):
-                collect(futures[future], future.result())
+        return [_notify(run_job(job, opts), on_result) for job in todo]
+    # Longest first, so no worker is left with one long call at the end.
+    order = sorted(range(len(todo)), key=lambda i: -_size(todo[i].path))
+    results: list[JobResult | None] = [None] * len(todo)
+    # spawn, not fork: forking a process that holds OpenMP/ONNX threads can deadlock.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=count, mp_context=context, initializer=init_worker, initargs=(config,)
+    ) as pool:
+        futures = {pool.submit(run_job, todo[i], opts): i for i in order}
+        for future in as_completed(futures):
+            results[futures[future]] = _notify(future.result(), on_result)
     return [result for result in results if result is not None]
 
 
@@ -111,26 +96,14 @@ def init_worker(config: EngineConfig) -> None:
     _transcriber(config)
 
 
-def run_jobs(jobs: Sequence[TranscribeJob], options: TranscribeOptions) -> list[JobResult]:
-    """Transcribe jobs with this process's model; bad audio becomes an error result."""
+def run_job(job: TranscribeJob, options: TranscribeOptions) -> JobResult:
+    """Transcribe one job with this process's model; bad audio becomes an error result."""
     started = time.perf_counter()
-    loaded: dict[int, Recording] = {}
-    errors: dict[int, str] = {}
-    for index, job in enumerate(jobs):
-        try:
-            recording = load_recording(path=job.path)
-            recording.channel_samples(job.channels)  # reject a wrong layout before decoding
-            loaded[index] = recording
-        except CallCreditError as exc:
-            errors[index] = exc.message
-    good = sorted(loaded)
-    items = [(loaded[i], jobs[i].channels) for i in good]
-    done = _transcriber(_process_config).transcribe_recordings(items, options) if items else []
-    transcripts = dict(zip(good, done, strict=True))
-    seconds = (time.perf_counter() - started) / max(1, len(jobs))
-    return [
-        JobResult(job, transcripts.get(i), errors.get(i), seconds) for i, job in enumerate(jobs)
-    ]
+    try:
+        data = _transcriber(_process_config).transcribe(job.path, job.channels, options=options)
+    except CallCreditError as exc:
+        return JobResult(job, error=exc.message, seconds=time.perf_counter() - started)
+    return JobResult(job, transcript=data, seconds=time.perf_counter() - started)
 
 
 def _transcriber(config: EngineConfig) -> Transcriber:

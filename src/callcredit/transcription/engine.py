@@ -6,7 +6,7 @@ import functools
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from callcredit.config import Settings
 from callcredit.exceptions import ConfigurationError
 from callcredit.transcription.filters import Candidate, FilterOptions, is_quiet, keep_segment
 from callcredit.transcription.model_dir import SETTING, model_name, resolve_model_dir
-from callcredit.transcription.packing import PackedAudio, concat, pack
+from callcredit.transcription.packing import PackedAudio, pack
 from callcredit.transcription.schemas import Segment, TranscriptData, Word
 from callcredit.transcription.turns import format_turns, merge_turns
 
@@ -144,52 +144,31 @@ class Transcriber:
     ) -> TranscriptData:
         """Transcribe each speaker channel's speech and merge the turns by time."""
         recording = source if isinstance(source, Recording) else load_recording(path=source)
-        return self.transcribe_recordings([(recording, channels)], options, progress)[0]
-
-    def transcribe_recordings(
-        self,
-        items: Sequence[tuple[Recording, SpeakerLayout | None]],
-        options: TranscribeOptions | None = None,
-        progress: ProgressCallback | None = None,
-    ) -> list[TranscriptData]:
-        """Transcribe several recordings in one stream (short calls share Whisper windows)."""
         opts = options or self.options
-        streams = self._streams(items, opts)
-        total = sum(recording.duration for recording, _layout in items)
-        found: list[list[Segment]] = [[] for _ in items]
+        tracks = recording.channel_samples(channels)
+        vad = opts.vad_options()
+        streams = [pack(tracks, vad)] if opts.pack_channels else [pack([t], vad) for t in tracks]
+        total = recording.duration
+        segments: list[Segment] = []
         for index, stream in enumerate(streams):
-            for done, group, segment in self._decode(stream, opts):
-                found[group].append(segment)
+            for done, segment in self._decode(stream, opts):
+                segments.append(segment)
                 if progress is not None and stream.duration:
                     share = (index + min(1.0, done / stream.duration)) / len(streams)
                     progress(total * share, total)
         if progress is not None:
             progress(total, total)
-        return [
-            TranscriptData(
-                language=opts.language or "en",
-                duration=round(recording.duration, 3),
-                model=self.model_name,
-                segments=merge_turns(segments, max_gap=opts.turn_gap),
-            )
-            for (recording, _layout), segments in zip(items, found, strict=True)
-        ]
-
-    @staticmethod
-    def _streams(
-        items: Sequence[tuple[Recording, SpeakerLayout | None]], opts: TranscribeOptions
-    ) -> list[PackedAudio]:
-        """Return the packed streams to decode: one for all, or one per speaker track."""
-        vad = opts.vad_options()
-        tracks = [recording.channel_samples(layout) for recording, layout in items]
-        if not opts.pack_channels:
-            return [pack([t], vad, group=g) for g, group in enumerate(tracks) for t in group]
-        return [concat([pack(group, vad, group=g) for g, group in enumerate(tracks)])]
+        return TranscriptData(
+            language=opts.language or "en",
+            duration=round(total, 3),
+            model=self.model_name,
+            segments=merge_turns(segments, max_gap=opts.turn_gap),
+        )
 
     def _decode(
         self, packed: PackedAudio, opts: TranscribeOptions
-    ) -> Iterator[tuple[float, int, Segment]]:
-        """Yield (packed seconds done, recording index, speaker segment) for kept speech."""
+    ) -> Iterator[tuple[float, Segment]]:
+        """Yield (packed seconds done, speaker segment) for the speech the filters keep."""
         if packed.samples.size == 0:
             return
         # Temperature fallback samples at random; a fixed seed makes a recording always
@@ -197,14 +176,12 @@ class Transcriber:
         ctranslate2.set_random_seed(opts.seed)
         raw_segments, _info = self.model.transcribe(packed.samples, **opts.whisper_kwargs())
         for raw in raw_segments:
-            for group, segment in _speaker_segments(raw, packed, opts.filters):
-                yield float(raw.end), group, segment
+            for segment in _speaker_segments(raw, packed, opts.filters):
+                yield float(raw.end), segment
 
 
-def _speaker_segments(
-    raw: Any, packed: PackedAudio, filters: FilterOptions
-) -> list[tuple[int, Segment]]:
-    """Split a faster-whisper segment into (recording index, speaker segment), [] if not speech."""
+def _speaker_segments(raw: Any, packed: PackedAudio, filters: FilterOptions) -> list[Segment]:
+    """Split a faster-whisper segment into per-speaker segments, or [] if it is not speech."""
     words = list(raw.words or [])
     if not keep_segment(_candidate(raw, words), packed.samples, filters):
         log.debug("dropped non-speech segment %r", raw.text)
@@ -229,16 +206,13 @@ def _speaker_segments(
         run_words.append(word)
         texts.append(raw_word.word)
     return [
-        (
-            packed.pieces[index].group,
-            Segment(
-                start=run_words[0].start,
-                end=max(w.end for w in run_words),
-                speaker=packed.pieces[index].speaker,
-                # Whisper's word strings carry their own leading spaces ("don't" stays whole).
-                text="".join(texts).strip(),
-                words=run_words,
-            ),
+        Segment(
+            start=run_words[0].start,
+            end=max(w.end for w in run_words),
+            speaker=packed.pieces[index].speaker,
+            # Whisper's word strings carry their own leading spaces ("don't" stays whole).
+            text="".join(texts).strip(),
+            words=run_words,
         )
         for index, (run_words, texts) in runs.items()
     ]

@@ -5,14 +5,13 @@ the two channels of a call one after the other costs two passes over mostly sile
 windows. Instead each channel's speech regions (Silero VAD) are cut out of that
 channel alone and laid end to end in time order; one pass transcribes them, and
 every word is mapped back to its channel (speaker) and its time in the recording.
-Several short calls can share one stream the same way (each piece knows its call).
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from faster_whisper.vad import VadOptions, get_speech_timestamps
@@ -24,13 +23,12 @@ from callcredit.transcription.schemas import Speaker
 
 @dataclass(frozen=True)
 class Piece:
-    """One speech region: where it sits in the packed stream and in its recording."""
+    """One speech region: where it sits in the packed stream and in its track."""
 
     speaker: Speaker
     packed_start: float
     packed_end: float
     source_start: float
-    group: int = 0  # which recording, when several share one stream
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,7 @@ def speech_regions(track: Track, vad: VadOptions | None) -> list[tuple[int, int]
     return [(c["start"], c["end"]) for c in get_speech_timestamps(track.samples, vad)]
 
 
-def pack(tracks: Sequence[Track], vad: VadOptions | None, *, group: int = 0) -> PackedAudio:
+def pack(tracks: Sequence[Track], vad: VadOptions | None) -> PackedAudio:
     """Cut each track's speech regions and lay them end to end in time order."""
     regions = [
         (start, end, index)
@@ -86,25 +84,9 @@ def pack(tracks: Sequence[Track], vad: VadOptions | None, *, group: int = 0) -> 
                 packed_start=cursor / TARGET_RATE,
                 packed_end=(cursor + end - start) / TARGET_RATE,
                 source_start=start / TARGET_RATE,
-                group=group,
             )
         )
         cursor += end - start
-    samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-    return _packed(samples, pieces)
-
-
-def concat(packs: Sequence[PackedAudio]) -> PackedAudio:
-    """Lay several packed streams (of several recordings) end to end."""
-    pieces: list[Piece] = []
-    offset = 0.0
-    for packed in packs:
-        pieces.extend(
-            replace(p, packed_start=p.packed_start + offset, packed_end=p.packed_end + offset)
-            for p in packed.pieces
-        )
-        offset += packed.duration
-    parts = [packed.samples for packed in packs]
     samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
     return _packed(samples, pieces)
 
