@@ -150,8 +150,9 @@ class Transcriber:
         streams = [pack(tracks, vad)] if opts.pack_channels else [pack([t], vad) for t in tracks]
         total = recording.duration
         segments: list[Segment] = []
+        languages: list[str] = []
         for index, stream in enumerate(streams):
-            for done, segment in self._decode(stream, opts):
+            for done, segment in self._decode(stream, opts, languages):
                 segments.append(segment)
                 if progress is not None and stream.duration:
                     share = (index + min(1.0, done / stream.duration)) / len(streams)
@@ -159,22 +160,23 @@ class Transcriber:
         if progress is not None:
             progress(total, total)
         return TranscriptData(
-            language=opts.language or "en",
+            language=opts.language or (languages[0] if languages else "en"),
             duration=round(total, 3),
             model=self.model_name,
             segments=merge_turns(segments, max_gap=opts.turn_gap),
         )
 
     def _decode(
-        self, packed: PackedAudio, opts: TranscribeOptions
+        self, packed: PackedAudio, opts: TranscribeOptions, languages: list[str]
     ) -> Iterator[tuple[float, Segment]]:
-        """Yield (packed seconds done, speaker segment) for the speech the filters keep."""
+        """Yield (packed seconds done, speaker segment) for kept speech; note the language."""
         if packed.samples.size == 0:
             return
         # Temperature fallback samples at random; a fixed seed makes a recording always
         # give the same transcript (stable tests, reproducible re-reviews).
         ctranslate2.set_random_seed(opts.seed)
-        raw_segments, _info = self.model.transcribe(packed.samples, **opts.whisper_kwargs())
+        raw_segments, info = self.model.transcribe(packed.samples, **opts.whisper_kwargs())
+        languages.append(info.language)  # detected when options.language is None
         for raw in raw_segments:
             for segment in _speaker_segments(raw, packed, opts.filters):
                 yield float(raw.end), segment
