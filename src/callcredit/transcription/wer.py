@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import jiwer
 
-_NON_WORD = re.compile(r"[^\w$%' ]+")
 # Digit groups written apart ("8 5 1 2 2", "(916) 555-0199") are one spoken number
 # ("eight five one two two" normalises to 85122).
 _DIGIT_GROUPS = re.compile(r"\(?\d+\)?(?:[ \-]+\(?\d+\)?)+")
@@ -47,17 +46,10 @@ class WerCounts:
 
 @functools.cache
 def _normaliser() -> Callable[[str], str]:
-    """Return Whisper's English normaliser, or a basic one when it is not installed."""
-    try:
-        from whisper_normalizer.english import EnglishTextNormalizer
-    except ImportError:
-        return _basic_normalise
+    """Return Whisper's English normaliser (built once: it compiles many patterns)."""
+    from whisper_normalizer.english import EnglishTextNormalizer
+
     return EnglishTextNormalizer()
-
-
-def _basic_normalise(text: str) -> str:
-    """Lowercase and strip punctuation (fallback without whisper-normalizer)."""
-    return " ".join(_NON_WORD.sub(" ", text.lower().replace("-", " ")).split())
 
 
 def normalise(text: str) -> str:

@@ -8,25 +8,16 @@ from ..lexicon import Scan
 from ..matcher import FILLERS
 from ..models import Cue
 from ..text import STOPWORDS
-from .common import CALLER_GROUPS, caller_units, cue_from_span, unit_tokens
+from .common import BUSINESS_GROUPS, CALLER_GROUPS, caller_units, cue_from_span, unit_tokens
 
 MIN_REQUEST_WORDS = 3  # content words a caller needs before it counts as saying something
 FULL_REQUEST_WORDS = 12
 MONO_GUESS = 0.8  # caller words told from business words by guess (mono) count less
 MONO_CONVERSATION = 0.9  # roles guessed from what is said count a little less than channels
 # Cue groups that only a business answering live says (not its recorded greeting).
-LIVE_BUSINESS_GROUPS = (
-    "live_answer",
-    "booking_business",
-    "visit_promised",
-    "existing_customer_business",
-    "in_area_business",
-    "out_of_area_business",
-    "wrong_category_business",
-    "business_scope",
-    "job_seeker_business",
-    "spam_response",
-)
+# Not a recorded greeting, nor words any answering business (or machine) says first.
+_NOT_LIVE = {"voicemail_greeting", "voicemail_hint", "business_intro", "not_this_business"}
+LIVE_BUSINESS_GROUPS = tuple(g for g in BUSINESS_GROUPS if g not in _NOT_LIVE)
 FEW_WORDS = 0.75  # greetings plus a word or two count a little less than greetings alone
 
 
