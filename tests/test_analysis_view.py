@@ -38,3 +38,16 @@ def test_token_spans_give_the_original_words_and_times() -> None:
 def test_empty_transcript_builds_an_empty_view() -> None:
     view = TranscriptView.build(TranscriptData())
     assert view.tokens == [] and view.unit_tokens == []
+
+
+def test_evidence_context_stops_where_a_run_on_transcript_turns_to_the_other_speaker() -> None:
+    # Mono ASR may join two people without punctuation: "...for work We're not hiring now."
+    text = "I'm an apprentice and I'm looking for work We're not hiring right now."
+    view = TranscriptView.build(TranscriptData(segments=[segment("unknown", text, 0.0, 6.0)]))
+    work = next(i for i, w in enumerate(view.words) if w.text == "work")
+    assert view.context_span(work - 1, work).text == "I'm an apprentice and I'm looking for work"
+    # A proper noun is not an opener: the sentence goes on through it.
+    view = TranscriptView.build(
+        TranscriptData(segments=[segment("unknown", "we live in Folsom near the lake.", 0, 3)])
+    )
+    assert view.context_span(0, 1).text == "we live in Folsom near the lake."

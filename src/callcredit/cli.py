@@ -123,11 +123,20 @@ def eval_(
         str | None, typer.Option(help="database URL (default: a temporary SQLite)")
     ] = None,
     workers: Annotated[int | None, typer.Option(help="transcription processes")] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="reference turns (JSON lines) to check evidence placement;"
+            " default: reference.jsonl beside the manifest, when present",
+        ),
+    ] = None,
 ) -> None:
     """Transcribe a manifest's calls, analyse every claim and score it against the labels."""
     import tempfile
 
-    from callcredit.evaluation.report import print_report
+    from callcredit.evaluation.report import print_placement, print_report
 
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="callcredit-eval-") as tmp:
@@ -142,6 +151,9 @@ def eval_(
         err.print(f"[yellow]line {line}:[/yellow] {problem}")
     out_console = Console()
     print_report(out_console, result.items)
+    reference = reference or manifest.parent / "reference.jsonl"
+    if reference.is_file():
+        print_placement(out_console, result.items, out, reference)
     out_console.print(
         f"{len(result.items)} claims written to {out};"
         f" transcription {result.transcribe_seconds:.1f} s, analysis {result.analyze_seconds:.2f} s"

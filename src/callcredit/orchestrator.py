@@ -57,7 +57,12 @@ def ingest_recording(
             )
         existing = calls.check_existing(session=session, call_id=data.call_id, sha256=staged.sha256)
         if existing is not None:
-            storage.discard(staged)
+            # The same audio again: restore the stored file if this recordings folder lost it
+            # (e.g. `eval --database` reusing a database with a fresh folder).
+            if (settings.recordings_dir / existing.recording_path).is_file():
+                storage.discard(staged)
+            else:
+                storage.commit(staged=staged, recordings_dir=settings.recordings_dir)
             return IngestResult(existing, created=False)
         relative = storage.commit(staged=staged, recordings_dir=settings.recordings_dir)
     except BaseException:

@@ -10,6 +10,15 @@ from .text import stem, word_tokens
 
 _SENTENCE_END = (".", "?", "!")
 UNIT_PAUSE = 1.0  # seconds of quiet between words that end a unit in mono
+# Whisper sometimes runs two people's sentences together without punctuation ("...looking
+# for work We're not hiring"); a capitalised everyday opener mid-sentence marks the seam.
+# fmt: off
+_OPENERS = frozenset({
+    "we", "we're", "we've", "we'll", "you", "you're", "yes", "no", "okay", "ok", "sure",
+    "sorry", "well", "oh", "so", "but", "thanks", "thank", "hi", "hello", "alright", "yeah",
+    "that's", "it's", "they", "they're", "what", "how", "can", "do", "is", "are",
+})
+# fmt: on
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,15 +145,24 @@ class TranscriptView:
         seg = self.words[first_word].segment
         lo = first_word
         while lo > 0 and first_word - lo < pad and self.words[lo - 1].segment == seg:
-            if self.words[lo - 1].text.endswith(_SENTENCE_END):
+            if self._ends_sentence(lo - 1):
                 break
             lo -= 1
         hi = last_word
         while hi + 1 < len(self.words) and hi - last_word < pad:
-            if self.words[hi].text.endswith(_SENTENCE_END) or self.words[hi + 1].segment != seg:
+            if self._ends_sentence(hi) or self.words[hi + 1].segment != seg:
                 break
             hi += 1
         return self.span(lo, hi)
+
+    def _ends_sentence(self, index: int) -> bool:
+        """Return True when word `index` ends a sentence: punctuation, or an opener follows."""
+        if self.words[index].text.endswith(_SENTENCE_END):
+            return True
+        if index + 1 >= len(self.words):
+            return True
+        following = self.words[index + 1].text.strip(" ,.?!")
+        return following[:1].isupper() and following.lower() in _OPENERS
 
     def unit_speaker(self, unit: int) -> Speaker:
         """Return the labelled speaker of a unit ("unknown" in mono)."""

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from rich.console import Console
 from rich.table import Table
 
 from callcredit.evaluation.metrics import Labelled, Score, by_reason, precision_recall, score
+from callcredit.evaluation.placement import load_reference, score_placement
 
 
 def _pct(value: float | None) -> str:
@@ -61,3 +65,24 @@ def print_report(console: Console, items: list[Labelled]) -> None:
             _pct(stat.recall),
         )
     console.print(reasons)
+
+
+def print_placement(
+    console: Console, items: list[Labelled], predictions: Path, reference: Path
+) -> None:
+    """Print, per set, the share of timed evidence snippets on the right reference utterance."""
+    references = load_reference(reference)
+    with predictions.open(encoding="utf-8") as fh:
+        lines = [json.loads(line) for line in fh if line.strip()]
+    group_of = {i.call_id: i.group for i in items}
+    table = Table(title=f"evidence placement (against {reference.name})")
+    for column in ("set", "timed snippets", "on the right utterance", "share", "from history"):
+        table.add_column(column, justify="left" if column == "set" else "right")
+    groups = sorted({g for g in group_of.values() if g})
+    for name in ["all", *groups]:
+        chosen = [ln for ln in lines if name == "all" or group_of.get(ln["call_id"]) == name]
+        result = score_placement(chosen, references)
+        table.add_row(
+            name, str(result.timed), str(result.right), _pct(result.share), str(result.untimed)
+        )
+    console.print(table)
