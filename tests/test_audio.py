@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 from audio_helpers import encode, fixture, needs_ffmpeg, tone, write_wav
 
 from callcredit.audio import (
     RecordingTooLarge,
+    decoder,
     load_recording,
     probe_bytes,
     sha256_bytes,
@@ -168,6 +170,22 @@ def test_oversized_is_an_audio_error_with_413(mono_wav: Path) -> None:
         load_recording(path=mono_wav, max_bytes=1000)
     assert isinstance(caught.value, AudioError)
     assert caught.value.status_code == 413
+
+
+def test_a_recording_over_the_length_limit_is_refused_before_it_is_decoded(
+    stereo_wav: Path,
+) -> None:
+    with pytest.raises(AudioError, match="is 3 seconds, over the limit of 1 seconds") as caught:
+        load_recording(path=stereo_wav, max_seconds=1.0)
+    assert caught.value.status_code == 422
+    assert load_recording(path=stereo_wav, max_seconds=3.5).duration == pytest.approx(3.0)
+
+
+def test_decoding_stops_at_the_limit_when_the_header_says_nothing(stereo_wav: Path) -> None:
+    # Headers can lie or be missing; the decoder counts samples as it goes and stops early.
+    too_long = pytest.raises(AudioError, match="is longer, over the limit of 1 seconds")
+    with av.open(str(stereo_wav)) as container, too_long:
+        decoder._read_samples(container, container.streams.audio[0], "x.wav", 1.0)
 
 
 @pytest.mark.parametrize(

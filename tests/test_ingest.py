@@ -128,6 +128,23 @@ def test_oversized_upload_is_refused(tmp_path: Path, db_url: str) -> None:
     assert _stored_files(settings) == []
 
 
+def test_a_recording_longer_than_the_limit_is_refused_and_nothing_is_kept(
+    tmp_path: Path, db_url: str
+) -> None:
+    from callcredit.main import create_app
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, db_url, max_recording_minutes=1)
+    with TestClient(create_app(settings)) as client:
+        with Session(make_engine(settings.database_url)) as session:
+            client.admin_headers = staff_headers(session, Role.admin)  # type: ignore[attr-defined]
+        response = _post(client, tone_wav(61.0))
+    assert response.status_code == 422
+    assert "over the limit of 60 seconds" in response.json()["message"]
+    assert _count(settings, Call) == 0
+    assert _stored_files(settings) == []
+
+
 def test_metadata_problems_are_named(client: TestClient) -> None:
     response = _post(client, tone_wav(1.0), called_at="2026-11-20T10:00:00")
     assert response.status_code == 422 and "offset" in response.json()["message"]

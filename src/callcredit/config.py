@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     workers: int = Field(default_factory=default_workers, ge=1)
     beam_size: int = Field(default=1, ge=1)
     max_upload_mb: int = Field(default=50, ge=1)
+    max_recording_minutes: int = Field(
+        default=120, ge=1, description="longest recording accepted; checked while decoding"
+    )
     default_billed_cents: int = Field(default=4500, ge=0)
     job_lease_seconds: int = Field(default=300, ge=1)
     job_max_attempts: int = Field(default=3, ge=1)
@@ -59,6 +62,11 @@ class Settings(BaseSettings):
     notify_retry_base_seconds: float = Field(default=30.0, gt=0)
     notify_retry_max_seconds: float = Field(default=3600.0, gt=0, description="backoff cap")
     notify_lease_seconds: int = Field(default=300, ge=5)
+
+    @property
+    def max_recording_seconds(self) -> float:
+        """Return the recording length limit in seconds."""
+        return self.max_recording_minutes * 60.0
 
     @property
     def max_upload_bytes(self) -> int:

@@ -50,7 +50,9 @@ def ingest_recording(
         max_bytes=settings.max_upload_bytes,
     )
     try:
-        recording = audio.load_recording(path=staged.temp_path)
+        recording = audio.load_recording(
+            path=staged.temp_path, max_seconds=settings.max_recording_seconds
+        )
         if data.channels == ChannelLayout.stereo and recording.channels != 2:
             raise AudioError(
                 f"channels is 'stereo' but the recording has {recording.channels} channel(s)"

@@ -34,8 +34,8 @@ class Decoded:
     samples: np.ndarray  # float32, shape (channels, n)
 
 
-def decode(path: Path, name: str) -> Decoded:
-    """Decode the first audio stream once to planar float32 at 16 kHz."""
+def decode(path: Path, name: str, max_seconds: float | None = None) -> Decoded:
+    """Decode the first audio stream once to planar float32 at 16 kHz, up to `max_seconds`."""
     try:
         with av.open(str(path), metadata_errors="ignore") as container:
             if not container.streams.audio:
@@ -44,8 +44,10 @@ def decode(path: Path, name: str) -> Decoded:
             channels = stream.codec_context.channels
             if not channels or not stream.codec_context.sample_rate:
                 raise AudioError(f"{name}: not an audio file (no audio stream found)")
-            samples = _read_samples(container, stream, name)
             declared = container.duration / av.time_base if container.duration else None
+            if max_seconds is not None and declared is not None and declared > max_seconds:
+                raise AudioError(_too_long(name, declared, max_seconds))
+            samples = _read_samples(container, stream, name, max_seconds)
             return Decoded(
                 format_name=container.format.name,
                 codec=stream.codec_context.name,
@@ -59,15 +61,26 @@ def decode(path: Path, name: str) -> Decoded:
 
 
 def _read_samples(
-    container: av.container.InputContainer, stream: av.AudioStream, name: str
+    container: av.container.InputContainer,
+    stream: av.AudioStream,
+    name: str,
+    max_seconds: float | None = None,
 ) -> np.ndarray:
     """Resample every decodable frame to 16 kHz planar float32 and stack them."""
     channels = stream.codec_context.channels
     resampler = av.AudioResampler(format="fltp", layout=stream.layout, rate=TARGET_RATE)
     chunks: list[np.ndarray] = []
     counts = {"good": 0, "bad": 0}
+    # Headers can lie (or say nothing): stop decoding as soon as the samples pass the limit,
+    # so a small, highly compressed file can never expand into gigabytes of memory.
+    limit = None if max_seconds is None else int(max_seconds * TARGET_RATE)
+    decoded = 0
     for frame in _frames(container, stream, counts):
-        chunks.extend(out.to_ndarray() for out in resampler.resample(frame))
+        for out in resampler.resample(frame):
+            chunks.append(out.to_ndarray())
+            decoded += chunks[-1].shape[1]
+        if limit is not None and decoded > limit:
+            raise AudioError(_too_long(name, None, max_seconds or 0.0))
     chunks.extend(out.to_ndarray() for out in resampler.resample(None))
     if counts["bad"] and counts["bad"] > _MAX_BAD_PACKET_SHARE * (counts["good"] + counts["bad"]):
         raise AudioError(f"{name}: the recording is truncated or damaged (undecodable audio data)")
@@ -101,6 +114,16 @@ def looks_like_audio(path: Path) -> bool:
         or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
         or head[4:8] == b"ftyp"
     )
+
+
+def _too_long(name: str, seconds: float | None, max_seconds: float) -> str:
+    """Return the message for a recording over the length limit."""
+
+    def said(value: float) -> str:
+        return f"{value:.0f} seconds" if value < 120 else f"{value / 60:.0f} minutes"
+
+    length = said(seconds) if seconds is not None else "longer"
+    return f"{name}: the recording is {length}, over the limit of {said(max_seconds)}"
 
 
 def _describe_failure(path: Path, name: str) -> AudioError:

@@ -103,13 +103,18 @@ class Recording:
         )
 
 
-def load_recording(*, path: str | os.PathLike[str], max_bytes: int | None = None) -> Recording:
-    """Decode a recording once and raise AudioError if it is empty, junk or truncated."""
+def load_recording(
+    *,
+    path: str | os.PathLike[str],
+    max_bytes: int | None = None,
+    max_seconds: float | None = None,
+) -> Recording:
+    """Decode a recording once and raise AudioError if it is empty, junk, truncated or too long."""
     source = Path(path)
     name = source.name
     _check_size(source, name, max_bytes)
     _check_wav_complete(source, name)
-    decoded = decoder.decode(source, name)
+    decoded = decoder.decode(source, name, max_seconds)
     samples = decoded.samples
     if samples.shape[1] == 0:
         raise AudioError(f"{name}: the recording contains no audio (zero length)")
