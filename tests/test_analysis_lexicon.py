@@ -10,9 +10,10 @@ import pytest
 from callcredit.analysis import AnalysisContext, load_lexicon, load_policy, load_taxonomy, scan
 from callcredit.analysis.analyzer import detect_all
 from callcredit.analysis.lexicon import DATA_DIR
-from callcredit.analysis.synthetic import transcript_from_turns
+from callcredit.analysis.synthetic import segment, transcript_from_turns
 from callcredit.analysis.view import TranscriptView
 from callcredit.exceptions import ConfigurationError
+from callcredit.transcription.schemas import TranscriptData
 
 REQUIRED_SLUGS = {
     "plumbing",
@@ -80,10 +81,55 @@ def test_every_weighted_cue_group_reaches_a_detector(group: str) -> None:
     spec = lexicon.cues[group]
     speaker = "caller" if "caller" in spec.speakers else "business"
     phrase = spec.phrases[0]
-    view = TranscriptView.build(transcript_from_turns([(speaker, f"well {phrase} okay")]))
+    turns = [(speaker, f"well {phrase} okay")]
+    if spec.after:  # a group heard only after another: say that one first
+        before = lexicon.cues["visit_promised"]
+        turns.insert(0, ("business", f"Sure. {before.phrases[0]} tomorrow."))
+        assert "visit_promised" in spec.after
+    view = TranscriptView.build(transcript_from_turns(turns))
     context = AnalysisContext(call_id="t", claimed_reason="other", business_category="plumbing")
     cues = detect_all(scan(view, lexicon), context, load_policy())
     assert group in {c.cue for c in cues}, (group, phrase)
+
+
+def test_an_acceptance_counts_only_after_an_offer() -> None:
+    lexicon = load_lexicon()
+    alone = [("business", "We might be hiring."), ("caller", "Oh, that'd be great.")]
+    offered = [("business", "I can send a tech tomorrow."), ("caller", "Oh, that'd be great.")]
+    found = [
+        scan(TranscriptView.build(transcript_from_turns(t)), lexicon).group("booking_accept")
+        for t in (alone, offered)
+    ]
+    assert (len(found[0]), len(found[1])) == (0, 1)
+
+
+def test_an_offer_asked_as_a_question_is_not_a_promise() -> None:
+    lexicon = load_lexicon()
+    asked = [("business", "Want me to put you on the schedule?")]
+    told = [("business", "I'll put you down for Tuesday.")]
+    hits = [
+        scan(TranscriptView.build(transcript_from_turns(t)), lexicon).group("visit_promised")
+        for t in (asked, told)
+    ]
+    assert (len(hits[0]), len(hits[1])) == (0, 1)
+
+
+def test_a_misheard_longer_phrase_does_not_hide_an_exact_shorter_one() -> None:
+    view = TranscriptView.build(
+        transcript_from_turns([("caller", "Oh no, I thought this was Pete's Pizza.")])
+    )
+    assert scan(view, load_lexicon()).group("wrong_number")
+
+
+def test_a_mono_unit_where_the_business_names_itself_is_the_business() -> None:
+    lexicon = load_lexicon()
+    text = "Hello. Hi. Yes. This is Sonoran Shine. Can you hear me? Is this Sonoran Shine?"
+    view = TranscriptView.build(TranscriptData(segments=[segment("unknown", text, 0.0, 8.0)]))
+    found = scan(view, lexicon, "Sonoran Shine Window Cleaning")
+    (unit,) = found.named_units  # the question "Is this Sonoran Shine?" is the caller's
+    lo, hi = view.unit_tokens[unit]
+    assert view.raw_tokens[lo:hi] == ["this", "is", "sonoran", "shine"]
+    assert not scan(view, lexicon).named_units  # no name given, nothing marked
 
 
 @pytest.mark.parametrize("file", ["cues.toml", "taxonomy.toml", "rules.toml"])

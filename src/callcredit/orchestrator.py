@@ -318,6 +318,7 @@ def analysis_context(
         call_id=call.call_id,
         claimed_reason=reason,
         business_id=call.business_id,
+        business_name=business.name if business else None,
         business_category=business.category if business else None,
         service_area=business.service_area if business else "",
         called_at=call.called_at,

@@ -113,7 +113,7 @@ def analyze(
     """Check the claimed credit reason against the call and return the finding."""
     started = time.perf_counter()
     lexicon = load_lexicon()
-    sc = scan(TranscriptView.build(transcript), lexicon)
+    sc = scan(TranscriptView.build(transcript), lexicon, context.business_name)
     cues = detect_all(sc, context, policy, audio, sample_rate)
     assessments = assess_all(cues, lexicon.rules)
     claimed = assessments[context.claimed_reason]

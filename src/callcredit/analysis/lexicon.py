@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from rapidfuzz import fuzz
 
 from callcredit.exceptions import ConfigurationError
 from callcredit.transcription.schemas import Speaker
@@ -34,6 +35,9 @@ class CueGroup(_Strict):
     negatable: bool = True
     conditional: bool = False  # an "if" just before the phrase cancels it too
     in_questions: bool = True  # false: a sentence ending in "?" does not count ("does that work?")
+    # Cue groups one of which must be heard earlier in the call for this one to count
+    # ("that'd be great" accepts a visit only after someone offered one).
+    after: list[str] = Field(default_factory=list)
     phrases: list[str] = Field(min_length=1)
 
 
@@ -183,6 +187,12 @@ def load_lexicon(data_dir: Path = DATA_DIR) -> Lexicon:
     taxonomy, _ = _load_file(Taxonomy, data_dir / "taxonomy.toml")
     rules, rules_text = _load_file(Rules, data_dir / "rules.toml")
     known = set(cues.groups) | set(rules.measured)
+    for name, group in cues.groups.items():
+        for other in group.after:
+            if other not in cues.groups:
+                raise ConfigurationError(
+                    f"{data_dir / 'cues.toml'}: [{name}] after: unknown cue group {other!r}"
+                )
     _check_rule_names(rules, rules_text, known, data_dir / "rules.toml")
     greetings = frozenset(stem(w) for word in cues.greetings for w in split_raw(word))
     matcher = PhraseMatcher(_phrases(cues, taxonomy))
@@ -201,6 +211,8 @@ class Scan:
     view: TranscriptView
     lexicon: Lexicon
     hits: dict[str, list[Hit]]
+    # Mono units where the business says its own name ("This is Sonoran Shine."): its turns.
+    named_units: frozenset[int] = frozenset()
 
     def group(self, name: str) -> list[Hit]:
         """Return the hits of one cue group (or "category:<slug>")."""
@@ -216,8 +228,10 @@ class Scan:
         return {k[n:]: v for k, v in self.hits.items() if k.startswith(CATEGORY_PREFIX)}
 
 
-def scan(view: TranscriptView, lexicon: Lexicon | None = None) -> Scan:
-    """Find every phrase of the lexicon in the view."""
+def scan(
+    view: TranscriptView, lexicon: Lexicon | None = None, business_name: str | None = None
+) -> Scan:
+    """Find every phrase of the lexicon in the view (and where the business names itself)."""
     lexicon = lexicon or load_lexicon()
     kept: list[Hit] = []
     questions = _question_sentences(view)
@@ -237,7 +251,48 @@ def scan(view: TranscriptView, lexicon: Lexicon | None = None) -> Scan:
     by_group: dict[str, list[Hit]] = {}
     for hit in _drop_contained(kept):
         by_group.setdefault(hit.phrase.group, []).append(hit)
-    return Scan(view, lexicon, by_group)
+    _require_earlier(by_group, lexicon)
+    return Scan(view, lexicon, by_group, named_units(view, business_name, questions))
+
+
+def _require_earlier(by_group: dict[str, list[Hit]], lexicon: Lexicon) -> None:
+    """Drop hits of groups with `after` when none of those groups was heard before them."""
+    for name, group in lexicon.cues.items():
+        if not group.after or name not in by_group:
+            continue
+        starts = [h.last for g in group.after for h in by_group.get(g, [])]
+        earliest = min(starts, default=None)
+        kept = [h for h in by_group[name] if earliest is not None and earliest < h.first]
+        if kept:
+            by_group[name] = kept
+        else:
+            del by_group[name]
+
+
+# Words of a business name that say nothing about which business it is.
+_NAME_FILLER = frozenset({"the", "a", "and", "of", "inc", "llc", "co", "company", "services"})
+NAME_SCORE = 80.0  # rapidfuzz partial_ratio of the name's first two words within a unit
+
+
+def named_units(
+    view: TranscriptView, business_name: str | None, questions: set[int]
+) -> frozenset[int]:
+    """Return mono units, not questions, in which the business's name is said."""
+    if view.stereo or not business_name:
+        return frozenset()
+    words = [w for w in split_raw(business_name) if w not in _NAME_FILLER][:2]
+    if len(words) < 2:
+        return frozenset()
+    name = " ".join(words)
+    out = set()
+    for unit, (lo, hi) in enumerate(view.unit_tokens):
+        if hi <= lo or view.token_sentence[hi - 1] in questions:
+            continue
+        text = " ".join(view.raw_tokens[lo:hi])
+        # partial_ratio looks for the shorter text in the longer: a unit must hold the name.
+        if len(text) >= len(name) - 2 and fuzz.partial_ratio(name, text) >= NAME_SCORE:
+            out.add(unit)
+    return frozenset(out)
 
 
 def _question_sentences(view: TranscriptView) -> set[int]:
@@ -267,9 +322,15 @@ def _drop_contained(hits: list[Hit]) -> list[Hit]:
     # and category phrases; phrases of weight 0 only mark positions and are always kept.
     covered: dict[bool, set[int]] = {True: set(), False: set()}
     kept: list[Hit] = []
+
     # Longer means more phrase words; a phrase stretched over inserted words ("I'm calling
     # [from Yelp] about") is not longer than the words it skipped.
-    for hit in sorted(hits, key=lambda h: (-len(h.phrase.tokens), -h.score, h.last - h.first)):
+    # A longer phrase heard only in part (a word dropped or misheard) is no more specific
+    # than a shorter phrase heard exactly: "I thought this was" is not "I thought this was a".
+    def length(hit: Hit) -> int:
+        return len(hit.phrase.tokens) - (hit.score < 1.0)
+
+    for hit in sorted(hits, key=lambda h: (-length(h), -h.score, h.last - h.first)):
         if hit.phrase.weight == 0.0:
             kept.append(hit)
             continue

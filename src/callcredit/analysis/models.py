@@ -80,6 +80,7 @@ class AnalysisContext(BaseModel):
     call_id: str
     claimed_reason: ReasonCode
     business_id: str | None = None
+    business_name: str | None = None
     business_category: str | None = None
     service_area: list[str] = Field(default_factory=list)
     called_at: datetime | None = None

@@ -30,6 +30,7 @@ BUSINESS_GROUPS = (
 CALLER_GROUPS = (
     "booking",
     "booking_confirm",
+    "booking_accept",
     "service_request",
     "price_question",
     "price_only",
@@ -45,6 +46,7 @@ CALLER_GROUPS = (
     "repeat_caller",
     "noncommittal",
     "personal_errand",
+    "accidental_call",
 )
 
 
@@ -101,11 +103,16 @@ def business_like_units(scan: Scan) -> set[int]:
     """Return mono units that sound like the business: its phrases, or the opening answer."""
     view = scan.view
     units = {view.token_unit[h.first] for g in BUSINESS_GROUPS for h in scan.group(g)}
+    units |= scan.named_units
     caller_said = {view.token_unit[h.first] for g in CALLER_GROUPS for h in scan.group(g)}
     # Whoever speaks first answers the phone: the business (or its voicemail).
     first = next((u for u, (lo, hi) in enumerate(view.unit_tokens) if hi > lo), None)
     if first is not None and first not in caller_said:
         units.add(first)
+        # "Sonoran Shine Window Cleaning. This is Marco." - the name that follows is theirs too.
+        intros = {view.token_unit[h.first] for h in scan.group("self_intro")}
+        if first + 1 in intros:
+            units.add(first + 1)
     return units - caller_said
 
 

@@ -8,7 +8,14 @@ from ..lexicon import Scan
 from ..matcher import FILLERS
 from ..models import Cue
 from ..text import STOPWORDS
-from .common import BUSINESS_GROUPS, CALLER_GROUPS, caller_units, cue_from_span, unit_tokens
+from .common import (
+    BUSINESS_GROUPS,
+    CALLER_GROUPS,
+    caller_units,
+    cue_from_span,
+    phrase_cues,
+    unit_tokens,
+)
 
 MIN_REQUEST_WORDS = 3  # content words a caller needs before it counts as saying something
 FULL_REQUEST_WORDS = 12
@@ -75,12 +82,25 @@ def detect_no_intent(scan: Scan) -> list[Cue]:
     lexicon = scan.lexicon
     if not any(t not in FILLERS for t in view.tokens):
         return [Cue(cue="silence", confidence=lexicon.weight("silence"), text="(no speech)")]
+    return phrase_cues(scan, ("accidental_call",)) + _caller_words(scan)
+
+
+def _caller_words(scan: Scan) -> list[Cue]:
+    """Return no-caller-speech / greetings-only cues, or `caller_speech` when they said more."""
+    view = scan.view
+    lexicon = scan.lexicon
     units = caller_units(scan)
     tokens = [t for t in unit_tokens(view, units) if view.tokens[t] not in FILLERS]
     if not tokens:
         return _no_caller_speech(scan)
-    # "Can you hear me? You're breaking up, I'll call back" is about the line, not a request.
-    line_talk = {t for h in scan.group("line_trouble") for t in range(h.first, h.last + 1)}
+    # "Can you hear me? You're breaking up, I'll call back" is about the line, not a request;
+    # "sorry, wrong button" is about the call itself.
+    line_talk = {
+        t
+        for g in ("line_trouble", "accidental_call")
+        for h in scan.group(g)
+        for t in range(h.first, h.last + 1)
+    }
     content = [t for t in tokens if view.tokens[t] not in lexicon.greetings and t not in line_talk]
     meaningful = [t for t in content if view.tokens[t] not in STOPWORDS]
     if len(meaningful) < MIN_REQUEST_WORDS:

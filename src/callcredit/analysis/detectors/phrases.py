@@ -47,7 +47,13 @@ def detect_booking(scan: Scan) -> list[Cue]:
         else cue_from_hit(scan, hit)
         for hit in scan.group("booking")
     ]
-    groups = ("booking_confirm", "booking_business", "visit_promised", "service_request")
+    groups = (
+        "booking_confirm",
+        "booking_accept",
+        "booking_business",
+        "visit_promised",
+        "service_request",
+    )
     return cues + phrase_cues(scan, groups) + detect_address(scan) + detect_time_slot(scan)
 
 
