@@ -103,15 +103,19 @@ def test_an_acceptance_counts_only_after_an_offer() -> None:
     assert (len(found[0]), len(found[1])) == (0, 1)
 
 
-def test_an_offer_asked_as_a_question_is_not_a_promise() -> None:
+def test_an_offer_the_caller_turns_down_is_not_a_promise() -> None:
     lexicon = load_lexicon()
-    asked = [("business", "Want me to put you on the schedule?")]
-    told = [("business", "I'll put you down for Tuesday.")]
+    offer = ("business", "Want me to put you on the schedule?")
+    calls = [
+        [offer, ("caller", "Not yet. I have to run it by my landlord first.")],
+        [offer, ("caller", "Yes, Tuesday morning please.")],
+        [("business", "I'll put you down for Tuesday."), ("caller", "Not yet, hang on.")],
+    ]
     hits = [
         scan(TranscriptView.build(transcript_from_turns(t)), lexicon).group("visit_promised")
-        for t in (asked, told)
+        for t in calls
     ]
-    assert (len(hits[0]), len(hits[1])) == (0, 1)
+    assert [len(h) for h in hits] == [0, 1, 1]
 
 
 def test_a_misheard_longer_phrase_does_not_hide_an_exact_shorter_one() -> None:

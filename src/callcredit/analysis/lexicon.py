@@ -38,6 +38,9 @@ class CueGroup(_Strict):
     # Cue groups one of which must be heard earlier in the call for this one to count
     # ("that'd be great" accepts a visit only after someone offered one).
     after: list[str] = Field(default_factory=list)
+    # Cue groups that, said in the next turn, turn down this one when it was asked as a
+    # question ("Want me to put you on the schedule?" "Not yet, I'll call you back.").
+    declined_by: list[str] = Field(default_factory=list)
     phrases: list[str] = Field(min_length=1)
 
 
@@ -252,6 +255,7 @@ def scan(
     for hit in _drop_contained(kept):
         by_group.setdefault(hit.phrase.group, []).append(hit)
     _require_earlier(by_group, lexicon)
+    _drop_declined(view, by_group, lexicon, questions)
     return Scan(view, lexicon, by_group, named_units(view, business_name, questions))
 
 
@@ -267,6 +271,32 @@ def _require_earlier(by_group: dict[str, list[Hit]], lexicon: Lexicon) -> None:
             by_group[name] = kept
         else:
             del by_group[name]
+
+
+_DECLINE_OPENERS = frozenset({"no", "not", "nah", "nope"})
+
+
+def _drop_declined(
+    view: TranscriptView, by_group: dict[str, list[Hit]], lexicon: Lexicon, questions: set[int]
+) -> None:
+    """Drop offers asked as questions that the next turn turns down."""
+    for name, group in lexicon.cues.items():
+        if not group.declined_by or name not in by_group:
+            continue
+        declines = {
+            view.token_unit[h.first] for g in group.declined_by for h in by_group.get(g, [])
+        }
+        kept = []
+        for hit in by_group[name]:
+            unit = view.token_unit[hit.last]
+            nxt = unit + 1
+            asked = view.token_sentence[hit.last] in questions
+            if asked and nxt < len(view.unit_tokens):
+                first_token = view.raw_tokens[view.unit_tokens[nxt][0]]
+                if nxt in declines or first_token in _DECLINE_OPENERS:
+                    continue
+            kept.append(hit)
+        by_group[name] = kept
 
 
 # Words of a business name that say nothing about which business it is.
