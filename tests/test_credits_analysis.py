@@ -88,7 +88,7 @@ def test_analyze_transcribes_first_when_there_is_no_transcript(
             assert target is not None
             return add_transcript(s, target, ROBOCALL)
 
-    monkeypatch.setattr(orchestrator, "transcribe_call", fake_transcribe)
+    monkeypatch.setattr(orchestrator.pipeline, "transcribe_call", fake_transcribe)
     _run_next_job(engine, settings)
     assert seen == [call.id]
     assert _request(engine, request.id).status == RequestStatus.ready  # type: ignore[arg-type]
@@ -108,7 +108,7 @@ def test_undecodable_audio_fails_analysis_at_once_but_stays_reviewable(
     def broken(*, engine: Engine, settings: Settings, call_pk: int) -> Transcript:
         raise AudioError("the recording is truncated")
 
-    monkeypatch.setattr(orchestrator, "transcribe_call", broken)
+    monkeypatch.setattr(orchestrator.pipeline, "transcribe_call", broken)
     job = _run_next_job(engine, settings)
     assert job.status == JobStatus.failed and job.attempts == 1
     failed = _request(engine, request.id)
