@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, TypeVar
 
+import anyio.to_thread
+from anyio import CapacityLimiter
+from anyio.lowlevel import RunVar
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -40,6 +43,32 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             # Nothing open, or a local SQLite rollback: quick, and it needs no free thread,
             # so a request holding the SQLite writer lock can always give it back.
             session.close()
+
+
+T = TypeVar("T")
+# One per event loop: the worker threads that may run SQLite write transactions at once.
+_SQLITE_WRITERS: RunVar[CapacityLimiter] = RunVar("callcredit_sqlite_writers")
+SQLITE_WRITER_THREADS = 2
+
+
+async def run_write(engine: Engine, func: Callable[[], T]) -> T:
+    """Run ``func``, one whole write transaction (begun and ended inside it), in a thread.
+
+    On SQLite every writer queues for the one write lock anyway (database._WriterLock):
+    there at most SQLITE_WRITER_THREADS such functions run at once and the rest wait in
+    the event loop, not as threads parked on the lock, whose wake-ups and contention for
+    the GIL cost more CPU than the work itself under load. Other databases write in
+    parallel and use the shared threadpool. ``func`` must not wait for anything that
+    needs another of these threads.
+    """
+    if engine.dialect.name != "sqlite":
+        return await run_in_threadpool(func)
+    try:
+        limiter = _SQLITE_WRITERS.get()
+    except LookupError:
+        limiter = CapacityLimiter(SQLITE_WRITER_THREADS)
+        _SQLITE_WRITERS.set(limiter)
+    return await anyio.to_thread.run_sync(func, limiter=limiter)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

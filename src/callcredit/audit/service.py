@@ -6,13 +6,12 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from callcredit.audit.models import AuditEvent, AuditEventCreate
+from callcredit.database import insert_row
 
 
-def create(*, session: Session, data: AuditEventCreate) -> AuditEvent:
-    """Append one event in the caller's transaction."""
-    event = AuditEvent.model_validate(data)
-    session.add(event)
-    return event
+def create(*, session: Session, data: AuditEventCreate) -> None:
+    """Append one event in the caller's transaction (an INSERT at once; nothing reads it back)."""
+    insert_row(session=session, model=AuditEvent, **data.model_dump())
 
 
 def list_for_request(*, session: Session, request_id: int) -> list[AuditEvent]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Path, Query, Request
 
 from callcredit.analysis.policy import Policy, load_policy
 from callcredit.credits import service
@@ -12,11 +13,24 @@ from callcredit.credits.models import CreditRequest
 from callcredit.deps import SessionDep, SettingsDep
 from callcredit.identity.deps import CurrentPrincipal
 
+# How long an app answers with the policy it has before it looks at the file again.
+POLICY_RECHECK_S = 1.0
 
-async def get_policy(settings: SettingsDep) -> Policy:
-    """Return the policy the app runs under (load_policy caches it by file version)."""
+
+async def get_policy(request: Request, settings: SettingsDep) -> Policy:
+    """Return the policy the app runs under; a changed file applies within POLICY_RECHECK_S.
+
+    load_policy caches the parsed file by its version, but finding and checking the file
+    costs several system calls: on every request that adds up, once a second it does not.
+    """
     # async: a cached lookup needs no worker thread, and each thread hop costs a request time.
-    return load_policy(settings.policy)
+    now = time.monotonic()
+    cached: tuple[float, str, Policy] | None = getattr(request.app.state, "policy_cache", None)
+    if cached is not None and cached[1] == settings.policy and now - cached[0] < POLICY_RECHECK_S:
+        return cached[2]
+    policy = load_policy(settings.policy)
+    request.app.state.policy_cache = (now, settings.policy, policy)
+    return policy
 
 
 # Row ids are 32-bit on PostgreSQL: larger numbers are invalid input, not a database error.

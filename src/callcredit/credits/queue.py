@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlmodel import Session
 
 from callcredit.credits import service
@@ -29,19 +29,31 @@ def _return_status(request: CreditRequest) -> RequestStatus:
     return RequestStatus.analysis_failed if request.analysis_error else RequestStatus.ready
 
 
+# Built once; every claim runs both.
+_EXPIRED = (
+    select(CreditRequest)
+    .where(
+        CreditRequest.status == RequestStatus.in_review,
+        CreditRequest.lease_until < bindparam("now"),  # type: ignore[operator]
+    )
+    .with_for_update(skip_locked=True)
+    .execution_options(populate_existing=True)
+)
+# SKIP LOCKED keeps concurrent PostgreSQL claimers off each other's row; SQLite runs
+# claims one at a time (BEGIN IMMEDIATE), and update_status re-checks the status anyway.
+_NEXT = (
+    select(CreditRequest)
+    .where(CLAIMABLE_SQL)
+    .order_by(*FIFO)
+    .limit(1)
+    .with_for_update(skip_locked=True)
+    .execution_options(populate_existing=True)
+)
+
+
 def release_expired(*, session: Session) -> int:
     """Put requests whose reviewer's lease ran out back in their place; return how many."""
-    now = utcnow()
-    stmt = (
-        select(CreditRequest)
-        .where(
-            CreditRequest.status == RequestStatus.in_review,
-            CreditRequest.lease_until < now,  # type: ignore[operator]
-        )
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    )
-    expired = list(session.execute(stmt).scalars())
+    expired = list(session.execute(_EXPIRED, {"now": utcnow()}).scalars())
     for request in expired:
         holder = request.claimed_by
         service.update_status(
@@ -58,17 +70,7 @@ def release_expired(*, session: Session) -> int:
 def claim(*, session: Session, reviewer: str, lease_seconds: int) -> CreditRequest | None:
     """Lease the oldest claimable request to the reviewer (None if none); the caller commits."""
     release_expired(session=session)
-    # SKIP LOCKED keeps concurrent PostgreSQL claimers off each other's row; SQLite runs
-    # claims one at a time (BEGIN IMMEDIATE), and update_status re-checks the status anyway.
-    stmt = (
-        select(CreditRequest)
-        .where(CLAIMABLE_SQL)
-        .order_by(*FIFO)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    )
-    request = session.execute(stmt).scalar_one_or_none()
+    request = session.execute(_NEXT).scalar_one_or_none()
     if request is None:
         return None
     service.update_status(

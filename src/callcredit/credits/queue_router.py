@@ -8,7 +8,7 @@ from callcredit.credits import queue, views
 from callcredit.credits.deps import Limit, Offset, PolicyDep, VisibleRequest
 from callcredit.credits.models import ReasonCode, RequestStatus
 from callcredit.credits.schemas import CreditRequestDetail, CreditRequestPublic, QueueItem
-from callcredit.deps import SessionDep, SettingsDep
+from callcredit.deps import SessionDep, SettingsDep, run_write
 from callcredit.errors import responses
 from callcredit.identity.deps import ReviewerPrincipal
 
@@ -38,20 +38,26 @@ def list_queue(
     response_model=CreditRequestDetail,
     responses={204: {"description": "nothing is waiting for review"}, **responses(401, 403)},
 )
-def claim_next(
+async def claim_next(
     session: SessionDep, settings: SettingsDep, policy: PolicyDep, principal: ReviewerPrincipal
 ) -> CreditRequestDetail | Response:
     """Take the oldest request waiting for review, with a lease that must be renewed."""
-    request = queue.claim(
-        session=session, reviewer=principal.name, lease_seconds=settings.review_lease_seconds
-    )
-    if request is None:
-        session.commit()  # keeps any expired leases it returned to the queue
-        return Response(status_code=204)
-    # The answer is read inside the claim's transaction, which then ends at once.
-    detail = views.to_detail(session=session, request=request, policy=policy, staff=True)
-    session.commit()
-    return detail
+
+    def claim() -> CreditRequestDetail | Response:
+        request = queue.claim(
+            session=session, reviewer=principal.name, lease_seconds=settings.review_lease_seconds
+        )
+        if request is None:
+            session.commit()  # keeps any expired leases it returned to the queue
+            return Response(status_code=204)
+        # The answer is read inside the claim's transaction, which then ends at once.
+        detail = views.to_detail(session=session, request=request, policy=policy, staff=True)
+        session.commit()
+        return detail
+
+    # async with one thread hop for the transaction (a sync endpoint takes a second one
+    # to check its response): reviewers claim back to back.
+    return await run_write(session.get_bind(), claim)
 
 
 @router.post(

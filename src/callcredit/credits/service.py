@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, func, select, tuple_, update
+from sqlalchemy import ColumnElement, Integer, bindparam, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
 from callcredit.audit import service as audit
 from callcredit.audit.models import AuditEventCreate
-from callcredit.calls import service as calls
-from callcredit.calls.models import Call
+from callcredit.calls.models import Business, Call
 from callcredit.credits.models import (
     OPEN_SQL,
     OPEN_STATUSES,
@@ -25,7 +25,7 @@ from callcredit.credits.models import (
     RequestFinding,
     RequestStatus,
 )
-from callcredit.database import utcnow
+from callcredit.database import UTCDateTime, insert_row, utcnow
 from callcredit.exceptions import Conflict, InvalidInput, NotFound
 from callcredit.jobs import service as jobs
 from callcredit.jobs.models import JobKind
@@ -36,6 +36,24 @@ if TYPE_CHECKING:
     from callcredit.analysis.policy import Policy
 
 SYSTEM = "system"
+
+# Built once (the hot paths reuse them with new parameters rather than rebuild them):
+# a submission's call with its business (the receipt's address) and any request it has.
+_SUBMISSION_LOOKUP = (
+    select(Call, Business, CreditRequest)
+    .join(Business, Business.id == Call.business_id)  # type: ignore[arg-type]
+    .outerjoin(CreditRequest, CreditRequest.call_pk == Call.id)  # type: ignore[arg-type]
+    .where(Call.call_id == bindparam("call_id"))
+)
+_CALL = select(Call).where(Call.call_id == bindparam("call_id"))
+_BY_CALL = select(CreditRequest).where(CreditRequest.call_pk == bindparam("call_pk"))
+_FINDING = select(RequestFinding).where(RequestFinding.request_id == bindparam("request_id"))
+# How many open requests queue at or before (queued_at, id): a walk of the open index.
+_QUEUE_POSITION = select(func.count()).where(
+    OPEN_SQL,
+    tuple_(CreditRequest.queued_at, CreditRequest.id)
+    <= tuple_(bindparam("queued_at", type_=UTCDateTime()), bindparam("id", type_=Integer())),
+)
 
 
 def get(*, session: Session, request_id: int, business_id: str | None = None) -> CreditRequest:
@@ -48,13 +66,12 @@ def get(*, session: Session, request_id: int, business_id: str | None = None) ->
 
 def get_by_call(*, session: Session, call_pk: int) -> CreditRequest | None:
     """Return the request made for a call, if any."""
-    stmt = select(CreditRequest).where(CreditRequest.call_pk == call_pk)
-    return session.execute(stmt).scalar_one_or_none()
+    return session.execute(_BY_CALL, {"call_pk": call_pk}).scalar_one_or_none()
 
 
 def get_call(*, session: Session, call_id: str, business_id: str | None = None) -> Call:
     """Return a call; another business's call is answered like a missing one (404)."""
-    call = calls.find_by_call_id(session=session, call_id=call_id)
+    call = session.execute(_CALL, {"call_id": call_id}).scalar_one_or_none()
     if call is None or (business_id is not None and call.business_id != business_id):
         raise NotFound(f"no call with call_id {call_id!r}")
     return call
@@ -128,9 +145,12 @@ def create(
     job_max_attempts: int = 3,
 ) -> CreditRequest:
     """Submit a request, queue its analysis and its receipt; the caller commits."""
-    call = get_call(session=session, call_id=data.call_id, business_id=business_id)
+    # One query: the call, its business and any request already made for it.
+    row = session.execute(_SUBMISSION_LOOKUP, {"call_id": data.call_id}).one_or_none()
+    if row is None or row[0].business_id != business_id:
+        raise NotFound(f"no call with call_id {data.call_id!r}")
+    call, existing = row[0], row[2]
     assert call.id is not None
-    existing = get_by_call(session=session, call_pk=call.id)
     if existing is not None:
         raise _existing_conflict(existing)
     submitted_at = submitted_at or utcnow()
@@ -146,9 +166,9 @@ def create(
             "sla_due_at": policy.sla_due(submitted_at),
         },
     )
-    session.add(request)
     try:
-        session.flush()
+        values = request.model_dump(exclude={"id"})
+        request.id = insert_row(session=session, model=CreditRequest, **values)
     except IntegrityError as exc:
         # A concurrent submission for the same call won the unique index.
         session.rollback()
@@ -156,9 +176,11 @@ def create(
         if existing is None:
             raise
         raise _existing_conflict(existing) from exc
-    assert request.id is not None
+    # Stored by a plain INSERT (cheaper than a flush): track it as if loaded from the row.
+    make_transient_to_detached(request)
+    session.add(request)
     _audit(session, request, None, RequestStatus.received, actor, f"claimed {data.reason}")
-    jobs.create(
+    jobs.create_first(
         session=session, kind=JobKind.analyze, subject_id=request.id, max_attempts=job_max_attempts
     )
     _send_receipt(session, request)
@@ -166,7 +188,7 @@ def create(
 
 
 def _send_receipt(session: Session, request: CreditRequest) -> None:
-    notifications.create(
+    notifications.enqueue(
         session=session,
         business_id=request.business_id,
         kind=NotificationKind.receipt,
@@ -184,9 +206,8 @@ def get_queue_position(*, session: Session, request: CreditRequest) -> int | Non
     """Return the request's 1-based place in the queue, or None when it is not queued."""
     if request.status not in OPEN_STATUSES:
         return None
-    fifo = tuple_(CreditRequest.queued_at, CreditRequest.id)
-    stmt = select(func.count()).where(OPEN_SQL, fifo <= tuple_(request.queued_at, request.id))
-    return int(session.execute(stmt).scalar_one())
+    params = {"queued_at": request.queued_at, "id": request.id}
+    return int(session.execute(_QUEUE_POSITION, params).scalar_one())
 
 
 def update_status(
@@ -250,8 +271,7 @@ def _audit(
 
 def get_finding(*, session: Session, request_id: int) -> RequestFinding | None:
     """Return the stored analysis of a request, if any."""
-    stmt = select(RequestFinding).where(RequestFinding.request_id == request_id)
-    return session.execute(stmt).scalar_one_or_none()
+    return session.execute(_FINDING, {"request_id": request_id}).scalar_one_or_none()
 
 
 def update_finding(

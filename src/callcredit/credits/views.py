@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 
 from callcredit.credits import decisions, service
@@ -23,9 +23,14 @@ if TYPE_CHECKING:
     from callcredit.analysis.policy import Policy
 
 
+_DECISIONS = (
+    select(Decision).where(Decision.request_id == bindparam("request_id")).order_by(Decision.id)  # type: ignore[arg-type]
+)
+
+
 def _decisions(session: Session, request_id: int) -> list[DecisionPublic]:
-    stmt = select(Decision).where(Decision.request_id == request_id).order_by(Decision.id)  # type: ignore[arg-type]
-    return [DecisionPublic.model_validate(d) for d in session.execute(stmt).scalars()]
+    rows = session.execute(_DECISIONS, {"request_id": request_id}).scalars()
+    return [DecisionPublic.model_validate(d) for d in rows]
 
 
 def to_public(*, session: Session, request: CreditRequest) -> CreditRequestPublic:

@@ -9,7 +9,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -211,29 +211,49 @@ def revoke_api_key(*, session: Session, key_id: int, business_id: str | None = N
     return key
 
 
+# Built once, run by every API request with its own key's hash; plain columns, not
+# objects: the answer is a Principal, and nothing here is changed or read back.
+_KEY_LOOKUP = (
+    select(
+        ApiKey.id,
+        ApiKey.business_id,
+        ApiKey.user_id,
+        ApiKey.revoked_at,
+        ApiKey.last_used_at,
+        User.role,
+        User.username,
+        User.business_id.label("user_business_id"),  # type: ignore[union-attr]
+        User.is_active,
+    )
+    .outerjoin(User, User.id == ApiKey.user_id)  # type: ignore[arg-type]
+    .where(ApiKey.key_hash == bindparam("key_hash"))
+)
+
+
 def check_api_key(*, session: Session, key: str) -> tuple[Principal, int | None]:
     """Return the Principal of a valid, unrevoked API key, or raise Unauthorized; only reads.
 
     The second value is the key's id when its last_used_at is older than
     LAST_USED_RESOLUTION (touch_api_key records the use), else None.
     """
-    row = session.execute(
-        select(ApiKey, User)
-        .outerjoin(User, User.id == ApiKey.user_id)  # type: ignore[arg-type]
-        .where(ApiKey.key_hash == hash_secret(secret=key))
-    ).one_or_none()
-    if row is None or row[0].revoked_at is not None:
+    row = session.execute(_KEY_LOOKUP, {"key_hash": hash_secret(secret=key)}).one_or_none()
+    if row is None or row.revoked_at is not None:
         raise Unauthorized("the API key is unknown or revoked")
-    api_key, user = row
-    if api_key.user_id is not None:
-        if user is None or not user.is_active:
+    if row.user_id is not None:
+        if row.role is None or not row.is_active:
             raise Unauthorized("the API key's user is deactivated")
-        principal = principal_for(user=user)
+        principal = Principal(
+            kind="staff" if row.role in STAFF_ROLES else "business",
+            role=row.role,
+            user_id=row.user_id,
+            username=row.username,
+            business_id=row.user_business_id,
+        )
     else:
-        principal = Principal(kind="business", role=Role.business, business_id=api_key.business_id)
-    last = api_key.last_used_at
+        principal = Principal(kind="business", role=Role.business, business_id=row.business_id)
+    last = row.last_used_at
     stale = last is None or utcnow() - last > LAST_USED_RESOLUTION
-    return principal, api_key.id if stale else None
+    return principal, row.id if stale else None
 
 
 def touch_api_key(*, session: Session, key_id: int) -> None:
@@ -260,7 +280,7 @@ def resolve_api_key(*, session: Session, key: str) -> Principal:
     """
     principal, stale_key_id = check_api_key(session=session, key=key)
     if stale_key_id is not None:
-        row = session.get(ApiKey, stale_key_id)  # loaded by check_api_key: no query
+        row = session.get(ApiKey, stale_key_id)
         assert row is not None
         row.last_used_at = utcnow()
         session.add(row)

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from callcredit.database import utcnow
+from callcredit.database import insert_row, utcnow
 from callcredit.jobs.models import Job, JobKind, JobStatus
+
+# The latest job of a (kind, subject); built once, run with new parameters.
+_LATEST = (
+    select(Job)
+    .where(Job.kind == bindparam("kind"), Job.subject_id == bindparam("subject_id"))
+    .order_by(Job.generation.desc())  # type: ignore[attr-defined]
+    .limit(1)
+)
 
 
 def create(*, session: Session, kind: JobKind, subject_id: int, max_attempts: int = 3) -> Job:
     """Enqueue a job for a subject unless one is already queued or running."""
-    existing = session.exec(  # type: ignore[call-overload]
-        select(Job)
-        .where(Job.kind == kind, Job.subject_id == subject_id)
-        .order_by(Job.generation.desc())  # type: ignore[attr-defined]
-        .limit(1)
+    existing = session.execute(
+        _LATEST, {"kind": kind, "subject_id": subject_id}
     ).scalar_one_or_none()
     if existing is not None and existing.status in (JobStatus.queued, JobStatus.running):
         return existing
@@ -32,6 +37,19 @@ def create(*, session: Session, kind: JobKind, subject_id: int, max_attempts: in
         session.rollback()
         return create(session=session, kind=kind, subject_id=subject_id, max_attempts=max_attempts)
     return job
+
+
+def create_first(
+    *, session: Session, kind: JobKind, subject_id: int, max_attempts: int = 3
+) -> None:
+    """Enqueue the first job of a subject made in the caller's transaction (the caller commits).
+
+    A subject that did not exist before this transaction has no job to look for, and
+    nothing reads the job back before the commit: it is one INSERT, not a tracked object.
+    """
+    insert_row(
+        session=session, model=Job, kind=kind, subject_id=subject_id, max_attempts=max_attempts
+    )
 
 
 def claim(

@@ -35,7 +35,7 @@ def run_loop(
     on_job: Callable[[int], None] | None = None,
 ) -> int:
     """Claim and run jobs until stopped (or, with ``drain``, until none is runnable)."""
-    from callcredit.orchestrator import run_job  # late: keeps worker start-up light
+    from callcredit.orchestrator.pipeline import run_job  # late: keeps worker start-up light
 
     engine = make_engine(settings.database_url)
     name = worker_name(index)
@@ -61,9 +61,7 @@ def run_loop(
     return done
 
 
-def _process_main(
-    settings: Settings, index: int, stop: Event, drain: bool, log_level: int
-) -> None:
+def _process_main(settings: Settings, index: int, stop: Event, drain: bool, log_level: int) -> None:
     # The parent handles Ctrl-C and sets ``stop``; children finish their job and leave.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(level=log_level, format="%(asctime)s %(name)s %(message)s")

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
 from sqlmodel import Session
 
 from callcredit.calls.models import Business
 from callcredit.config import Settings
-from callcredit.database import utcnow
+from callcredit.database import insert_row, utcnow
 from callcredit.exceptions import NotFound
 from callcredit.notifications.models import Notification, NotificationKind, NotificationStatus
 
@@ -34,6 +35,21 @@ UNSENT = (
 )
 
 
+def _outbox_row(session: Session, business_id: str, **message: Any) -> dict[str, Any]:
+    # message: kind, subject, body and request_id, as create and enqueue take them.
+    business = session.get(Business, business_id)
+    if business is None:
+        raise NotFound(f"no business with id {business_id!r}")
+    address = (business.email or "").strip()
+    return {
+        **message,
+        "business_id": business_id,
+        "to_address": address,
+        "subject": message["subject"][:300],
+        "status": NotificationStatus.pending if address else NotificationStatus.no_address,
+    }
+
+
 def create(
     *,
     session: Session,
@@ -44,24 +60,32 @@ def create(
     request_id: int | None = None,
 ) -> Notification:
     """Add a message for a business to the outbox; commit it with the change it reports."""
-    business = session.get(Business, business_id)
-    if business is None:
-        raise NotFound(f"no business with id {business_id!r}")
-    address = (business.email or "").strip()
     row = Notification(
-        business_id=business_id,
-        to_address=address,
-        kind=kind,
-        subject=subject[:300],
-        body=body,
-        request_id=request_id,
-        status=NotificationStatus.pending if address else NotificationStatus.no_address,
+        **_outbox_row(
+            session, business_id, kind=kind, subject=subject, body=body, request_id=request_id
+        )
     )
     # No commit: the caller commits in the transaction that made the decision, so a
     # decision is never stored without its message nor a message without its decision.
     session.add(row)
     session.flush()
     return row
+
+
+def enqueue(
+    *,
+    session: Session,
+    business_id: str,
+    kind: NotificationKind,
+    subject: str,
+    body: str,
+    request_id: int | None = None,
+) -> None:
+    """Like create, as one INSERT at once and no object: for callers that do not read it back."""
+    values = _outbox_row(
+        session, business_id, kind=kind, subject=subject, body=body, request_id=request_id
+    )
+    insert_row(session=session, model=Notification, **values)
 
 
 def get(*, session: Session, notification_id: int) -> Notification:
