@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     embedded_worker: bool = True
     # identity
     session_hours: int = Field(default=12, ge=1, description="how long a sign-in lasts")
+    sign_in_max_failures: int = Field(
+        default=5, ge=1, description="failed sign-ins of one name from one address before 429"
+    )
+    sign_in_window_minutes: int = Field(
+        default=15, ge=1, description="how long a failed sign-in counts towards the limit"
+    )
     cookie_secure: bool = Field(
         default=False, description="send the session cookie over HTTPS only (set behind TLS)"
     )

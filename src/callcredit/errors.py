@@ -26,6 +26,7 @@ HTTP_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "invalid_input",
+    429: "too_many_requests",
     500: "internal_error",
 }
 
@@ -71,7 +72,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(CallCreditError)
     async def _domain(request: Request, exc: CallCreditError) -> Response:
-        return render(request, exc.status_code, exc.to_dict())
+        response = render(request, exc.status_code, exc.to_dict())
+        response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

@@ -15,6 +15,7 @@ class CallCreditError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details or {}
+        self.headers: dict[str, str] = {}  # extra response headers (e.g. Retry-After)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON body ``{"error": code, "message": ...}``."""
@@ -52,6 +53,17 @@ class Unauthorized(CallCreditError):
 class Forbidden(CallCreditError):
     status_code = 403
     code = "forbidden"
+
+
+class TooManyRequests(CallCreditError):
+    """Too many attempts in a short time; the answer says when to try again."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after_seconds": retry_after})
+        self.headers = {"Retry-After": str(retry_after)}
 
 
 class AudioError(CallCreditError):

@@ -4,6 +4,7 @@ from callcredit.audit.models import AuditEvent
 from callcredit.calls.models import Business, Call
 from callcredit.credits.models import CreditRequest, Decision, RequestFinding
 from callcredit.identity.models import ApiKey, SessionToken, User
+from callcredit.identity.throttle import SignInFailure
 from callcredit.jobs.models import Job
 from callcredit.ledger.models import LedgerEntry
 from callcredit.notifications.models import Notification
@@ -21,6 +22,7 @@ __all__ = [
     "Notification",
     "RequestFinding",
     "SessionToken",
+    "SignInFailure",
     "Transcript",
     "User",
 ]

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from callcredit.deps import SessionDep, SettingsDep
 from callcredit.errors import responses
 from callcredit.exceptions import InvalidInput
-from callcredit.identity import service
+from callcredit.identity import service, throttle
 from callcredit.identity.deps import (
     SESSION_COOKIE,
     AdminPrincipal,
@@ -70,6 +70,18 @@ async def login_form(request: Request) -> LoginRequest:
 LoginForm = Annotated[LoginRequest, Depends(login_form)]
 
 
+def _authenticate(
+    request: Request, session: SessionDep, settings: SettingsDep, form: LoginRequest
+) -> User:
+    return throttle.authenticate(
+        session=session,
+        username=form.username,
+        password=form.password,
+        client=throttle.client_address(request),
+        rules=throttle.rules_for(settings),
+    )
+
+
 def _public(user: User) -> UserPublic:
     return UserPublic.model_validate(user, from_attributes=True)
 
@@ -77,12 +89,14 @@ def _public(user: User) -> UserPublic:
 @router.post(
     "/auth/token",
     response_model=TokenResponse,
-    responses=responses(401, 422),
+    responses=responses(401, 422, 429),
     openapi_extra=LOGIN_BODY,
 )
-def issue_token(session: SessionDep, settings: SettingsDep, form: LoginForm) -> TokenResponse:
+def issue_token(
+    request: Request, session: SessionDep, settings: SettingsDep, form: LoginForm
+) -> TokenResponse:
     """Exchange a username and password for a bearer token (ends at logout or expiry)."""
-    user = service.authenticate(session=session, username=form.username, password=form.password)
+    user = _authenticate(request, session, settings, form)
     lifetime = timedelta(hours=settings.session_hours)
     token = service.create_session(session=session, user=user, lifetime=lifetime)
     row = service.get_session_token(session=session, token=token)
@@ -94,14 +108,18 @@ def issue_token(session: SessionDep, settings: SettingsDep, form: LoginForm) -> 
 @router.post(
     "/auth/login",
     response_model=UserPublic,
-    responses=responses(401, 422),
+    responses=responses(401, 422, 429),
     openapi_extra=LOGIN_BODY,
 )
 def sign_in(
-    session: SessionDep, settings: SettingsDep, form: LoginForm, response: Response
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    form: LoginForm,
+    response: Response,
 ) -> UserPublic:
     """Sign a browser in: set the HttpOnly session cookie."""
-    user = service.authenticate(session=session, username=form.username, password=form.password)
+    user = _authenticate(request, session, settings, form)
     lifetime = timedelta(hours=settings.session_hours)
     token = service.create_session(session=session, user=user, lifetime=lifetime)
     session.commit()

@@ -7,10 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from callcredit.deps import SessionDep, SettingsDep
 from callcredit.exceptions import CallCreditError, Forbidden
 from callcredit.identity import service as identity
+from callcredit.identity import throttle
 from callcredit.identity.deps import (
     SESSION_COOKIE,
     OptionalPrincipal,
@@ -67,7 +69,15 @@ async def sign_in(
         error = "Enter your sign-in name and password."
         return _sign_in_form(request, next_url=next_url, username=username, error=error, status=422)
     try:
-        user = identity.authenticate(session=session, username=username, password=password)
+        # In a thread: the password hash is slow on purpose and must not stall other requests.
+        user = await run_in_threadpool(
+            throttle.authenticate,
+            session=session,
+            username=username,
+            password=password,
+            client=throttle.client_address(request),
+            rules=throttle.rules_for(settings),
+        )
         principal = identity.principal_for(user=user)
         token = identity.create_session(
             session=session, user=user, lifetime=timedelta(hours=settings.session_hours)
@@ -76,7 +86,12 @@ async def sign_in(
     except CallCreditError as exc:
         session.rollback()
         error = exc.message[:1].upper() + exc.message[1:] + "."
-        return _sign_in_form(request, next_url=next_url, username=username, error=error, status=422)
+        status = exc.status_code if exc.status_code == 429 else 422
+        page = _sign_in_form(
+            request, next_url=next_url, username=username, error=error, status=status
+        )
+        page.headers.update(exc.headers)
+        return page
     response = redirect(next_url or home_for(principal))
     set_session_cookie(response, token, settings)
     return response
