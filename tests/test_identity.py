@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from argon2 import PasswordHasher
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session
 
-from callcredit.database import init_db, make_engine
+from callcredit.database import init_db, make_engine, utcnow
 from callcredit.exceptions import Conflict, InvalidInput, NotFound, Unauthorized
 from callcredit.identity import service
 from callcredit.identity.models import ApiKey, Role, SessionToken, User, UserCreate, UserUpdate
@@ -173,6 +173,28 @@ def test_session_create_resolve_end(session: Session) -> None:
     with pytest.raises(Unauthorized):
         service.resolve_session(session=session, token=token)
     assert service.end_session(session=session, token=token) is False
+
+
+def test_signing_in_deletes_sessions_long_ended_or_expired(session: Session) -> None:
+    user = _add(session)
+    old = service.create_session(session=session, user=user, lifetime=timedelta(days=-2))
+    ended = service.create_session(session=session, user=user)
+    recent = service.create_session(session=session, user=user, lifetime=timedelta(hours=-1))
+    service.end_session(session=session, token=ended)
+    session.commit()
+    long_ago = utcnow() - timedelta(days=3)
+    session.execute(
+        update(SessionToken).where(SessionToken.ended_at.is_not(None)).values(ended_at=long_ago)
+    )  # type: ignore[union-attr]
+    session.commit()
+    live = service.create_session(session=session, user=user)
+    session.commit()
+    kept = set(session.execute(select(SessionToken.token_hash)).scalars())
+    assert kept == {service.hash_secret(secret=t) for t in (recent, live)}
+    assert service.hash_secret(secret=old) not in kept
+    # A purged token reads as ended, like any other.
+    with pytest.raises(Unauthorized):
+        service.resolve_session(session=session, token=old)
 
 
 def test_expired_session_is_refused(session: Session) -> None:

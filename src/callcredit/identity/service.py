@@ -9,7 +9,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -294,6 +294,7 @@ def create_session(
     """Start a session for a user and return its token (the caller commits)."""
     if user.id is None:
         raise InvalidInput("the user is not saved yet")
+    purge_sessions(session=session)
     token = SESSION_PREFIX + secrets.token_urlsafe(32)
     row = SessionToken(
         token_hash=hash_secret(secret=token), user_id=user.id, expires_at=utcnow() + lifetime
@@ -301,6 +302,22 @@ def create_session(
     session.add(row)
     session.flush()
     return token
+
+
+# Ended and expired sessions are kept this long (a signed-out browser still gets "your session
+# has ended"), then deleted when someone signs in, so the table holds only live sessions.
+SESSION_KEEP = timedelta(days=1)
+
+
+def purge_sessions(*, session: Session, keep: timedelta = SESSION_KEEP) -> int:
+    """Delete sessions that ended or expired more than ``keep`` ago; return how many."""
+    cutoff = utcnow() - keep
+    stale = or_(
+        SessionToken.expires_at < cutoff,  # type: ignore[arg-type]
+        SessionToken.ended_at < cutoff,  # type: ignore[arg-type,operator]
+    )
+    result = session.execute(delete(SessionToken).where(stale))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def get_session_token(*, session: Session, token: str) -> SessionToken | None:
