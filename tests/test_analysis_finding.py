@@ -9,6 +9,9 @@ import numpy as np
 import pytest
 
 from callcredit.analysis import AnalysisContext, Finding, analyze, load_policy
+from callcredit.analysis.assess import assess
+from callcredit.analysis.lexicon import load_lexicon
+from callcredit.analysis.models import Cue
 from callcredit.analysis.synthetic import transcript_from_turns
 
 C, B, U = "caller", "business", "unknown"
@@ -280,3 +283,43 @@ def test_other_is_reviewed_but_the_verdict_tells_the_reviewer_why() -> None:
         transcript=transcript_from_turns(turns), context=context("other"), policy=load_policy()
     )
     assert (finding.verdict, finding.recommendation) == ("supported", "needs_review")
+
+
+def _cue(name: str, confidence: float, at: float) -> Cue:
+    return Cue(cue=name, confidence=confidence, start=at, end=at + 1.5, speaker="caller")
+
+
+@pytest.mark.parametrize(
+    ("price_at", "booking_at", "verdict"),
+    [
+        (3.0, 20.0, "contradicted"),  # asked prices, then booked
+        (20.0, 3.0, "supported"),  # offered a visit, then said they would call around
+        (3.0, 3.0, "inconclusive"),  # same moment: nothing to settle it
+    ],
+)
+def test_a_standoff_goes_to_the_side_heard_last(
+    price_at: float, booking_at: float, verdict: str
+) -> None:
+    rules = load_lexicon().rules
+    by_name = {
+        "price_only": [_cue("price_only", 0.8, price_at)],
+        "booking_confirm": [_cue("booking_confirm", 0.7, booking_at)],
+    }
+    found = assess("price_shopper", by_name, rules)
+    assert (found.support, found.contra) == (0.8, 0.7)  # neither leads by the margin
+    assert found.verdict == verdict
+    # The winner's strength, lowered by the loser's as for any verdict.
+    expected = {"supported": 0.8 * (1 - 0.3 * 0.7), "contradicted": 0.7 * (1 - 0.3 * 0.8)}
+    if verdict in expected:
+        assert found.confidence == pytest.approx(expected[verdict], abs=1e-4)
+
+
+def test_a_weak_side_is_no_standoff() -> None:
+    rules = load_lexicon().rules
+    by_name = {
+        "price_only": [_cue("price_only", 0.8, 3.0)],
+        "noncommittal": [_cue("noncommittal", 0.3, 4.0)],
+        "booking_confirm": [_cue("booking_confirm", 0.45, 20.0)],
+    }
+    found = assess("price_shopper", by_name, rules)
+    assert found.verdict == "supported"  # 0.86 against 0.45: decided by strength, not order

@@ -32,6 +32,25 @@ def _verdict(support: float, contra: float, rules: Rules) -> tuple[Verdict, floa
     return "inconclusive", min(0.9, max(0.3, 1.0 - max(support, contra)))
 
 
+def _last_word(
+    supporting: list[Cue], contradicting: list[Cue], support: float, contra: float
+) -> tuple[Verdict, float] | None:
+    """Settle strong evidence on both sides by the side heard last, or None on a tie.
+
+    A call ends where it ended: a caller who asks prices and then books is a lead; a caller
+    who is offered a visit and then says they will call around is not. On calls in words
+    the phrase lists were not built from (dev2 and dev3 scored with the phrase lists from
+    before them), five of six such standoffs got the right verdict this way.
+    """
+    last_for = max(c.end for c in supporting)
+    last_against = max(c.end for c in contradicting)
+    if last_for > last_against:
+        return "supported", support * (1.0 - CONTRA_DISCOUNT * contra)
+    if last_against > last_for:
+        return "contradicted", contra * (1.0 - CONTRA_DISCOUNT * support)
+    return None
+
+
 def assess(reason: ReasonCode, by_name: dict[str, list[Cue]], rules: Rules) -> ReasonAssessment:
     """Return the assessment of one reason from cues grouped by name."""
     spec = rules.reasons[reason]
@@ -39,6 +58,10 @@ def assess(reason: ReasonCode, by_name: dict[str, list[Cue]], rules: Rules) -> R
     contradicting = [c for n in spec.contradicts for c in by_name.get(n, [])]
     support, contra = strength(supporting), strength(contradicting)
     verdict, confidence = _verdict(support, contra, rules)
+    if verdict == "inconclusive" and min(support, contra) >= rules.thresholds.decide:
+        settled = _last_word(supporting, contradicting, support, contra)
+        if settled is not None:
+            verdict, confidence = settled
     return ReasonAssessment(
         reason=reason,
         verdict=verdict,
