@@ -10,9 +10,10 @@ from callcredit.credits.models import ReasonCode, RequestStatus
 from callcredit.credits.schemas import CreditRequestDetail, CreditRequestPublic, QueueItem
 from callcredit.deps import SessionDep, SettingsDep, run_write
 from callcredit.errors import responses
-from callcredit.identity.deps import ReviewerPrincipal
+from callcredit.identity.deps import AuthFirstRoute, DeferredReviewer, ReviewerPrincipal
 
-router = APIRouter(prefix="/api/queue", tags=["queue"])
+# AuthFirstRoute: a claim looks its caller up in its own transaction (DeferredReviewer).
+router = APIRouter(prefix="/api/queue", tags=["queue"], route_class=AuthFirstRoute)
 
 
 @router.get("", response_model=list[QueueItem], responses=responses(401, 403, 422))
@@ -39,11 +40,13 @@ def list_queue(
     responses={204: {"description": "nothing is waiting for review"}, **responses(401, 403)},
 )
 async def claim_next(
-    session: SessionDep, settings: SettingsDep, policy: PolicyDep, principal: ReviewerPrincipal
+    session: SessionDep, settings: SettingsDep, policy: PolicyDep, caller: DeferredReviewer
 ) -> CreditRequestDetail | Response:
     """Take the oldest request waiting for review, with a lease that must be renewed."""
 
     def claim() -> CreditRequestDetail | Response:
+        # The caller is checked in the claim's own transaction: no second thread hop.
+        principal = caller.resolve(session)
         request = queue.claim(
             session=session, reviewer=principal.name, lease_seconds=settings.review_lease_seconds
         )
@@ -57,7 +60,7 @@ async def claim_next(
 
     # async with one thread hop for the transaction (a sync endpoint takes a second one
     # to check its response): reviewers claim back to back.
-    return await run_write(session.get_bind(), claim)
+    return await run_write(session, claim)
 
 
 @router.post(

@@ -26,13 +26,18 @@ from callcredit.deps import SessionDep, SettingsDep, run_write
 from callcredit.errors import responses
 from callcredit.exceptions import CallCreditError, InvalidInput
 from callcredit.identity.deps import (
+    AuthFirstRoute,
     BusinessPrincipal,
     CurrentPrincipal,
     CustomerSuccessPrincipal,
+    DeferredBusiness,
     ReviewerPrincipal,
 )
 
-router = APIRouter(prefix="/api/credit-requests", tags=["credit requests"])
+# AuthFirstRoute: the submission looks its caller up in its own transaction (DeferredBusiness).
+router = APIRouter(
+    prefix="/api/credit-requests", tags=["credit requests"], route_class=AuthFirstRoute
+)
 TEXT = r"^[^\x00]*$"  # PostgreSQL cannot compare text with NUL characters
 
 
@@ -46,15 +51,17 @@ async def create_credit_request(
     session: SessionDep,
     settings: SettingsDep,
     policy: PolicyDep,
-    principal: BusinessPrincipal,
+    caller: DeferredBusiness,
     data: CreditRequestCreate,
 ) -> CreditRequestPublic:
     """Ask for a credit on one of the business's billed calls; it joins the review queue."""
-    business_id = principal.business_id
-    assert business_id is not None
 
     def submit() -> CreditRequestPublic:
-        request = service.create(
+        # The API key is checked in the submission's own transaction: no second thread hop.
+        principal = caller.resolve(session)
+        business_id = principal.business_id
+        assert business_id is not None
+        public = service.submit(
             session=session,
             data=data,
             business_id=business_id,
@@ -62,14 +69,13 @@ async def create_credit_request(
             actor=principal.name,
             job_max_attempts=settings.job_max_attempts,
         )
-        # Answer from inside the transaction, then end it: on SQLite it holds the write lock.
-        public = views.to_public(session=session, request=request)
+        # Answered from inside the transaction, which then ends: on SQLite it holds the lock.
         session.commit()
         return public
 
     # async with one thread hop for the transaction: the hot path of the API, and a sync
     # endpoint would take a second hop to check its response.
-    return await run_write(session.get_bind(), submit)
+    return await run_write(session, submit)
 
 
 def _bulk_row(index: int, item: BulkItem, exc: Exception) -> BulkResult:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Integer, bindparam, func, select, tuple_, update
+from sqlalchemy import ColumnElement, Integer, Row, bindparam, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -25,6 +25,7 @@ from callcredit.credits.models import (
     RequestFinding,
     RequestStatus,
 )
+from callcredit.credits.schemas import CreditRequestPublic
 from callcredit.database import UTCDateTime, insert_row, utcnow
 from callcredit.exceptions import Conflict, InvalidInput, NotFound
 from callcredit.jobs import service as jobs
@@ -37,14 +38,7 @@ if TYPE_CHECKING:
 
 SYSTEM = "system"
 
-# Built once (the hot paths reuse them with new parameters rather than rebuild them):
-# a submission's call with its business (the receipt's address) and any request it has.
-_SUBMISSION_LOOKUP = (
-    select(Call, Business, CreditRequest)
-    .join(Business, Business.id == Call.business_id)  # type: ignore[arg-type]
-    .outerjoin(CreditRequest, CreditRequest.call_pk == Call.id)  # type: ignore[arg-type]
-    .where(Call.call_id == bindparam("call_id"))
-)
+# Built once (the hot paths reuse them with new parameters rather than rebuild them).
 _CALL = select(Call).where(Call.call_id == bindparam("call_id"))
 _BY_CALL = select(CreditRequest).where(CreditRequest.call_pk == bindparam("call_pk"))
 _FINDING = select(RequestFinding).where(RequestFinding.request_id == bindparam("request_id"))
@@ -53,6 +47,30 @@ _QUEUE_POSITION = select(func.count()).where(
     OPEN_SQL,
     tuple_(CreditRequest.queued_at, CreditRequest.id)
     <= tuple_(bindparam("queued_at", type_=UTCDateTime()), bindparam("id", type_=Integer())),
+)
+# A submission's one query, plain columns: the call, its business's address (the receipt's),
+# any request made for it, and how many open requests queue by `now`. A new request's id
+# is above every stored one, so these are exactly those _QUEUE_POSITION counts before it.
+_QUEUED_BY = (
+    select(func.count())
+    .where(OPEN_SQL, CreditRequest.queued_at <= bindparam("now", type_=UTCDateTime()))  # type: ignore[operator]
+    .correlate(None)
+    .scalar_subquery()
+)
+_SUBMISSION_LOOKUP = (
+    select(
+        Call.id,
+        Call.call_id,
+        Call.business_id,
+        Call.called_at,
+        Business.email,
+        CreditRequest.id.label("existing_id"),  # type: ignore[union-attr]
+        CreditRequest.status.label("existing_status"),  # type: ignore[attr-defined]
+        _QUEUED_BY.label("queued_by"),
+    )
+    .join(Business, Business.id == Call.business_id)  # type: ignore[arg-type]
+    .outerjoin(CreditRequest, CreditRequest.call_pk == Call.id)  # type: ignore[arg-type]
+    .where(Call.call_id == bindparam("call_id"))
 )
 
 
@@ -105,23 +123,18 @@ def list_requests(
     return list(session.execute(stmt.offset(offset).limit(limit)).scalars())
 
 
-def _existing_conflict(existing: CreditRequest) -> Conflict:
-    if existing.status in OPEN_STATUSES:
-        message = (
-            f"call {existing.call_id!r} already has open credit request #{existing.id}"
-            f" ({existing.status})"
-        )
+def _existing_conflict(call_id: str, request_id: int | None, status: str) -> Conflict:
+    if status in OPEN_STATUSES:
+        message = f"call {call_id!r} already has open credit request #{request_id} ({status})"
     else:
         message = (
-            f"call {existing.call_id!r} already has credit request #{existing.id}, decided"
-            f" ({existing.status}); customer success can re-review it once"
+            f"call {call_id!r} already has credit request #{request_id}, decided"
+            f" ({status}); customer success can re-review it once"
         )
-    return Conflict(
-        message, details={"existing_id": existing.id, "existing_status": str(existing.status)}
-    )
+    return Conflict(message, details={"existing_id": request_id, "existing_status": str(status)})
 
 
-def _check_window(*, call: Call, policy: Policy, submitted_at: datetime) -> None:
+def _check_window(*, call: Row[Any], policy: Policy, submitted_at: datetime) -> None:
     deadline = policy.request_deadline(call.called_at)
     if submitted_at > deadline:
         raise InvalidInput(
@@ -132,6 +145,62 @@ def _check_window(*, call: Call, policy: Policy, submitted_at: datetime) -> None
         )
     if submitted_at < call.called_at:
         raise InvalidInput(f"a credit request cannot predate its call {call.call_id!r}")
+
+
+def _store(
+    session: Session,
+    data: CreditRequestCreate,
+    business_id: str,
+    policy: Policy,
+    actor: str,
+    submitted_at: datetime | None,
+    job_max_attempts: int,
+) -> tuple[dict[str, Any], int]:
+    """Insert a request, its audit event, job and receipt; return its row and queue place."""
+    submitted_at = submitted_at or utcnow()
+    params = {"call_id": data.call_id, "now": submitted_at}
+    # Plain columns on the session's connection: no ORM objects to build and track.
+    call = session.connection().execute(_SUBMISSION_LOOKUP, params).one_or_none()
+    if call is None or call.business_id != business_id:
+        raise NotFound(f"no call with call_id {data.call_id!r}")
+    if call.existing_id is not None:
+        raise _existing_conflict(call.call_id, call.existing_id, call.existing_status)
+    _check_window(call=call, policy=policy, submitted_at=submitted_at)
+    row: dict[str, Any] = {
+        **data.model_dump(),
+        "call_pk": call.id,
+        "business_id": call.business_id,
+        "status": RequestStatus.received,
+        "submitted_by": actor,
+        "submitted_at": submitted_at,
+        "queued_at": submitted_at,
+        "sla_due_at": policy.sla_due(submitted_at),
+        "updated_at": utcnow(),
+    }
+    try:
+        row["id"] = insert_row(session=session, model=CreditRequest, **row)
+    except IntegrityError as exc:
+        # A concurrent submission for the same call won the unique index.
+        session.rollback()
+        existing = get_by_call(session=session, call_pk=call.id)
+        if existing is None:
+            raise
+        raise _existing_conflict(existing.call_id, existing.id, existing.status) from exc
+    audit.create(
+        session=session,
+        data=AuditEventCreate(
+            request_id=row["id"],
+            actor=actor,
+            to_status=str(RequestStatus.received),
+            why=f"claimed {data.reason}",
+        ),
+    )
+    jobs.create_first(
+        session=session, kind=JobKind.analyze, subject_id=row["id"], max_attempts=job_max_attempts
+    )
+    # "" for a business without an address: None would make enqueue look it up again.
+    _send_receipt(session, row, call.email or "")
+    return row, call.queued_by + 1
 
 
 def create(
@@ -145,60 +214,45 @@ def create(
     job_max_attempts: int = 3,
 ) -> CreditRequest:
     """Submit a request, queue its analysis and its receipt; the caller commits."""
-    # One query: the call, its business and any request already made for it.
-    row = session.execute(_SUBMISSION_LOOKUP, {"call_id": data.call_id}).one_or_none()
-    if row is None or row[0].business_id != business_id:
-        raise NotFound(f"no call with call_id {data.call_id!r}")
-    call, existing = row[0], row[2]
-    assert call.id is not None
-    if existing is not None:
-        raise _existing_conflict(existing)
-    submitted_at = submitted_at or utcnow()
-    _check_window(call=call, policy=policy, submitted_at=submitted_at)
-    request = CreditRequest.model_validate(
-        data,
-        update={
-            "call_pk": call.id,
-            "business_id": call.business_id,
-            "submitted_by": actor,
-            "submitted_at": submitted_at,
-            "queued_at": submitted_at,
-            "sla_due_at": policy.sla_due(submitted_at),
-        },
-    )
-    try:
-        values = request.model_dump(exclude={"id"})
-        request.id = insert_row(session=session, model=CreditRequest, **values)
-    except IntegrityError as exc:
-        # A concurrent submission for the same call won the unique index.
-        session.rollback()
-        existing = get_by_call(session=session, call_pk=call.id)
-        if existing is None:
-            raise
-        raise _existing_conflict(existing) from exc
+    row, _ = _store(session, data, business_id, policy, actor, submitted_at, job_max_attempts)
+    request = CreditRequest(**row)
     # Stored by a plain INSERT (cheaper than a flush): track it as if loaded from the row.
     make_transient_to_detached(request)
     session.add(request)
-    _audit(session, request, None, RequestStatus.received, actor, f"claimed {data.reason}")
-    jobs.create_first(
-        session=session, kind=JobKind.analyze, subject_id=request.id, max_attempts=job_max_attempts
-    )
-    _send_receipt(session, request)
     return request
 
 
-def _send_receipt(session: Session, request: CreditRequest) -> None:
+def submit(
+    *,
+    session: Session,
+    data: CreditRequestCreate,
+    business_id: str,
+    policy: Policy,
+    actor: str,
+    job_max_attempts: int = 3,
+) -> CreditRequestPublic:
+    """Submit a request as create does; return its API answer (the caller commits).
+
+    The API's busiest path: no ORM object, and its queue place comes with the lookup.
+    """
+    row, position = _store(session, data, business_id, policy, actor, None, job_max_attempts)
+    return CreditRequestPublic(**row, queue_position=position)
+
+
+def _send_receipt(session: Session, row: dict[str, Any], email: str) -> None:
+    request_id, call_id = row["id"], row["call_id"]
     notifications.enqueue(
         session=session,
-        business_id=request.business_id,
+        business_id=row["business_id"],
         kind=NotificationKind.receipt,
-        subject=f"Credit request #{request.id} received for call {request.call_id}",
+        subject=f"Credit request #{request_id} received for call {call_id}",
         body=(
-            f"We received your credit request #{request.id} for call {request.call_id}"
-            f" (reason: {request.reason}). Requests are reviewed in the order they arrive;"
-            f" expect a decision by {request.sla_due_at:%Y-%m-%d %H:%M} UTC."
+            f"We received your credit request #{request_id} for call {call_id}"
+            f" (reason: {row['reason']}). Requests are reviewed in the order they arrive;"
+            f" expect a decision by {row['sla_due_at']:%Y-%m-%d %H:%M} UTC."
         ),
-        request_id=request.id,
+        request_id=request_id,
+        email=email,
     )
 
 

@@ -236,7 +236,9 @@ def check_api_key(*, session: Session, key: str) -> tuple[Principal, int | None]
     The second value is the key's id when its last_used_at is older than
     LAST_USED_RESOLUTION (touch_api_key records the use), else None.
     """
-    row = session.execute(_KEY_LOOKUP, {"key_hash": hash_secret(secret=key)}).one_or_none()
+    # On the session's connection: plain columns need none of the ORM's result handling.
+    params = {"key_hash": hash_secret(secret=key)}
+    row = session.connection().execute(_KEY_LOOKUP, params).one_or_none()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("the API key is unknown or revoked")
     if row.user_id is not None:

@@ -35,12 +35,16 @@ UNSENT = (
 )
 
 
-def _outbox_row(session: Session, business_id: str, **message: Any) -> dict[str, Any]:
+def _outbox_row(
+    session: Session, business_id: str, email: str | None = None, **message: Any
+) -> dict[str, Any]:
     # message: kind, subject, body and request_id, as create and enqueue take them.
-    business = session.get(Business, business_id)
-    if business is None:
-        raise NotFound(f"no business with id {business_id!r}")
-    address = (business.email or "").strip()
+    if email is None:
+        business = session.get(Business, business_id)
+        if business is None:
+            raise NotFound(f"no business with id {business_id!r}")
+        email = business.email
+    address = (email or "").strip()
     return {
         **message,
         "business_id": business_id,
@@ -80,10 +84,15 @@ def enqueue(
     subject: str,
     body: str,
     request_id: int | None = None,
+    email: str | None = None,
 ) -> None:
-    """Like create, as one INSERT at once and no object: for callers that do not read it back."""
+    """Like create, as one INSERT at once and no object: for callers that do not read it back.
+
+    A caller that has just read the business's ``email`` passes it on ("" for none), saving
+    a lookup.
+    """
     values = _outbox_row(
-        session, business_id, kind=kind, subject=subject, body=body, request_id=request_id
+        session, business_id, email, kind=kind, subject=subject, body=body, request_id=request_id
     )
     insert_row(session=session, model=Notification, **values)
 
