@@ -23,6 +23,7 @@ from sqlmodel import Session
 from callcredit.calls.models import Business
 from callcredit.config import Settings
 from callcredit.database import init_db, make_engine, utcnow
+from callcredit.notifications import delivery as smtp
 from callcredit.notifications import service as outbox
 from callcredit.notifications.models import Notification, NotificationKind, NotificationStatus
 from callcredit.notifications.sender import run_sender_loop
@@ -129,7 +130,7 @@ def test_delivers_due_message_to_the_business(
     session: Session, smtp_settings: Settings, inbox: Inbox
 ) -> None:
     row = _queue(session)
-    report = outbox.deliver_due(session=session, settings=smtp_settings)
+    report = smtp.deliver_due(session=session, settings=smtp_settings)
     assert report.sent == [row.id] and report.failed == []
     [(recipients, message)] = inbox.messages
     assert recipients == ["owner@rapid.test"]
@@ -141,7 +142,7 @@ def test_delivers_due_message_to_the_business(
     row = _reload(session, row)
     assert row.status == NotificationStatus.sent and row.attempts == 1
     assert row.sent_at is not None and row.last_error is None
-    assert outbox.deliver_due(session=session, settings=smtp_settings).sent == []  # once only
+    assert smtp.deliver_due(session=session, settings=smtp_settings).sent == []  # once only
 
 
 def test_refused_message_is_retried_with_backoff_then_delivered(
@@ -150,23 +151,23 @@ def test_refused_message_is_retried_with_backoff_then_delivered(
     row = _queue(session)
     inbox.refuse = True
     start = utcnow()
-    assert outbox.deliver_due(session=session, settings=smtp_settings, now=start).failed == [row.id]
+    assert smtp.deliver_due(session=session, settings=smtp_settings, now=start).failed == [row.id]
     row = _reload(session, row)
     assert row.status == NotificationStatus.failed_retrying and row.attempts == 1
     assert "451" in (row.last_error or "")
     assert row.next_attempt_at == start + timedelta(seconds=30)
 
     later = start + timedelta(seconds=31)
-    assert outbox.deliver_due(session=session, settings=smtp_settings, now=later).failed == [row.id]
+    assert smtp.deliver_due(session=session, settings=smtp_settings, now=later).failed == [row.id]
     row = _reload(session, row)
     assert row.next_attempt_at == later + timedelta(seconds=60)  # doubled
     assert [n.id for n in outbox.list_pending(session=session)] == [row.id]  # still in the outbox
 
     inbox.refuse = False
     too_soon = later + timedelta(seconds=30)
-    assert outbox.deliver_due(session=session, settings=smtp_settings, now=too_soon).sent == []
+    assert smtp.deliver_due(session=session, settings=smtp_settings, now=too_soon).sent == []
     due = later + timedelta(seconds=61)
-    assert outbox.deliver_due(session=session, settings=smtp_settings, now=due).sent == [row.id]
+    assert smtp.deliver_due(session=session, settings=smtp_settings, now=due).sent == [row.id]
     assert len(inbox.messages) == 1
     row = _reload(session, row)
     assert row.status == NotificationStatus.sent and row.attempts == 3
@@ -177,7 +178,7 @@ def test_one_refused_recipient_does_not_hold_up_the_others(
 ) -> None:
     bad = _queue(session, email="bounce@rapid.test")
     good = _queue(session)
-    report = outbox.deliver_due(session=session, settings=smtp_settings)
+    report = smtp.deliver_due(session=session, settings=smtp_settings)
     assert (report.failed, report.sent) == ([bad.id], [good.id])
     assert [rcpt for rcpt, _ in inbox.messages] == [["owner@rapid.test"]]
     bad = _reload(session, bad)
@@ -187,7 +188,7 @@ def test_one_refused_recipient_does_not_hold_up_the_others(
 def test_server_down_then_up(session: Session, smtp_settings: Settings, smtp_port: int) -> None:
     row = _queue(session)
     start = utcnow()
-    assert outbox.deliver_due(session=session, settings=smtp_settings, now=start).failed == [row.id]
+    assert smtp.deliver_due(session=session, settings=smtp_settings, now=start).failed == [row.id]
     row = _reload(session, row)
     assert row.status == NotificationStatus.failed_retrying
     assert "cannot reach SMTP server" in (row.last_error or "")
@@ -197,7 +198,7 @@ def test_server_down_then_up(session: Session, smtp_settings: Settings, smtp_por
     controller.start()
     try:
         later = start + timedelta(seconds=31)
-        report = outbox.deliver_due(session=session, settings=smtp_settings, now=later)
+        report = smtp.deliver_due(session=session, settings=smtp_settings, now=later)
     finally:
         controller.stop()
     assert report.sent == [row.id]
@@ -211,7 +212,7 @@ def test_never_dropped_retries_at_the_cap_and_logs_loudly(
     now = utcnow()
     with caplog.at_level(logging.WARNING, logger="callcredit.notifications"):
         for _ in range(12):
-            outbox.deliver_due(session=session, settings=smtp_settings, now=now)
+            smtp.deliver_due(session=session, settings=smtp_settings, now=now)
             now = _reload(session, row).next_attempt_at
     row = _reload(session, row)
     assert row.status == NotificationStatus.failed_retrying and row.attempts == 12
@@ -222,7 +223,7 @@ def test_never_dropped_retries_at_the_cap_and_logs_loudly(
 
 def test_backoff_doubles_up_to_the_cap() -> None:
     waits = [
-        outbox.backoff(attempts=n, base_seconds=30, max_seconds=3600).total_seconds()
+        smtp.backoff(attempts=n, base_seconds=30, max_seconds=3600).total_seconds()
         for n in (1, 2, 3, 4, 5, 8, 100, 10_000)
     ]
     assert waits == [30, 60, 120, 240, 480, 3600, 3600, 3600]
@@ -234,8 +235,8 @@ def test_without_smtp_messages_stay_readable_and_are_logged_once(
     assert settings.smtp_host == ""
     row = _queue(session, subject="Request received")
     with caplog.at_level(logging.INFO, logger="callcredit.notifications"):
-        first = outbox.deliver_due(session=session, settings=settings)
-        second = outbox.deliver_due(session=session, settings=settings)
+        first = smtp.deliver_due(session=session, settings=settings)
+        second = smtp.deliver_due(session=session, settings=settings)
     assert first.held == [row.id] and second.held == []
     logged = [r.getMessage() for r in caplog.records if "Request received" in r.getMessage()]
     assert len(logged) == 1 and "SMTP is not configured" in logged[0]
@@ -249,7 +250,7 @@ def test_business_without_email_waits_until_it_has_one(
 ) -> None:
     row = _queue(session, email=None)
     assert row.status == NotificationStatus.no_address and row.to_address == ""
-    report = outbox.deliver_due(session=session, settings=smtp_settings)
+    report = smtp.deliver_due(session=session, settings=smtp_settings)
     assert report.sent == [] and report.held == [row.id]
     assert _reload(session, row).status == NotificationStatus.no_address
 
@@ -257,7 +258,7 @@ def test_business_without_email_waits_until_it_has_one(
     assert owner is not None
     owner.email = "late@rapid.test"
     session.commit()
-    assert outbox.deliver_due(session=session, settings=smtp_settings).sent == [row.id]
+    assert smtp.deliver_due(session=session, settings=smtp_settings).sent == [row.id]
     assert inbox.messages[0][0] == ["late@rapid.test"]
 
 
@@ -269,9 +270,9 @@ def test_a_leased_message_is_left_to_its_sender_until_the_lease_runs_out(
     # Another sender claimed it and crashed mid-send.
     row.locked_by, row.lease_until = "other-host:1:1", now + timedelta(seconds=300)
     session.commit()
-    assert outbox.deliver_due(session=session, settings=smtp_settings, now=now).sent == []
+    assert smtp.deliver_due(session=session, settings=smtp_settings, now=now).sent == []
     later = now + timedelta(seconds=301)
-    assert outbox.deliver_due(session=session, settings=smtp_settings, now=later).sent == [row.id]
+    assert smtp.deliver_due(session=session, settings=smtp_settings, now=later).sent == [row.id]
 
 
 def _two_senders(engine: Engine, settings: Settings) -> list[int]:
@@ -279,9 +280,7 @@ def _two_senders(engine: Engine, settings: Settings) -> list[int]:
         sent: list[int] = []
         for _ in range(20):
             with Session(engine, expire_on_commit=False) as s:
-                sent += outbox.deliver_due(
-                    session=s, settings=settings, sender_id=name, limit=3
-                ).sent
+                sent += smtp.deliver_due(session=s, settings=settings, sender_id=name, limit=3).sent
         return sent
 
     with ThreadPoolExecutor(2) as pool:

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from callcredit.config import Settings
 from callcredit.database import make_engine
-from callcredit.notifications.service import DeliveryReport, deliver_due
+from callcredit.notifications.delivery import DeliveryReport, deliver_due
 
 log = logging.getLogger(__name__)
 BATCH = 100
