@@ -97,14 +97,14 @@ def smtp_settings(tmp_path: Path, db_url: str, smtp_port: int) -> Settings:
 
 def _queue(session: Session, email: str | None = "owner@rapid.test", **kw: Any) -> Notification:
     biz = factories.business(session, email=email)
-    row = outbox.create(
-        session=session,
+    message = outbox.OutboxMessage(
         business_id=biz.id,
         kind=kw.pop("kind", NotificationKind.decision),
         subject=kw.pop("subject", "Your credit request was approved"),
         body=kw.pop("body", "We credited $45.00 for call c17.\nReason: wrong number."),
         request_id=kw.pop("request_id", 17),
     )
+    row = outbox.create(session=session, message=message)
     session.commit()
     return row
 
@@ -117,9 +117,8 @@ def _reload(session: Session, row: Notification) -> Notification:
 
 def test_create_is_part_of_the_callers_transaction(session: Session) -> None:
     biz = factories.business(session, email="owner@rapid.test")
-    outbox.create(
-        session=session, business_id=biz.id, kind=NotificationKind.receipt, subject="s", body="b"
-    )
+    message = outbox.OutboxMessage(biz.id, NotificationKind.receipt, subject="s", body="b")
+    outbox.create(session=session, message=message)
     session.rollback()  # the state change failed: its message must vanish with it
     assert outbox.list_pending(session=session) == []
     row = _queue(session)

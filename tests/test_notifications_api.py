@@ -16,14 +16,14 @@ from tests.auth_helpers import business_headers, business_user_headers, staff_he
 
 
 def _note(session: Session, business_id: str, subject: str) -> Notification:
-    row = outbox.create(
-        session=session,
+    message = outbox.OutboxMessage(
         business_id=business_id,
         kind=NotificationKind.receipt,
         subject=subject,
         body="We received your credit request.",
         request_id=5,
     )
+    row = outbox.create(session=session, message=message)
     session.commit()
     return row
 

@@ -25,6 +25,7 @@ from callcredit.ledger import service as ledger
 from callcredit.ledger.models import EntryKind, LedgerEntryCreate
 from callcredit.notifications import service as notifications
 from callcredit.notifications.models import NotificationKind
+from callcredit.notifications.service import OutboxMessage
 
 
 def get_suggested_outcome(
@@ -199,8 +200,7 @@ def _notify(session: Session, request: CreditRequest, decision: Decision) -> Non
     verb = "approved" if decision.outcome == Outcome.approve else "declined"
     credited = f": ${decision.amount_cents / 100:.2f} credited" if decision.amount_cents else ""
     final = decision.stage == DecisionStage.re_review
-    notifications.create(
-        session=session,
+    message = OutboxMessage(
         business_id=request.business_id,
         kind=NotificationKind.final if final else NotificationKind.decision,
         subject=(
@@ -210,3 +210,4 @@ def _notify(session: Session, request: CreditRequest, decision: Decision) -> Non
         body=decision.explanation + ("\n\nThis decision is final." if final else ""),
         request_id=request.id,
     )
+    notifications.create(session=session, message=message)

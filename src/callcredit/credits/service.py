@@ -32,6 +32,7 @@ from callcredit.jobs import service as jobs
 from callcredit.jobs.models import JobKind
 from callcredit.notifications import service as notifications
 from callcredit.notifications.models import NotificationKind
+from callcredit.notifications.service import OutboxMessage
 
 if TYPE_CHECKING:
     from callcredit.analysis.policy import Policy
@@ -241,8 +242,7 @@ def submit(
 
 def _send_receipt(session: Session, row: dict[str, Any], email: str) -> None:
     request_id, call_id = row["id"], row["call_id"]
-    notifications.enqueue(
-        session=session,
+    message = OutboxMessage(
         business_id=row["business_id"],
         kind=NotificationKind.receipt,
         subject=f"Credit request #{request_id} received for call {call_id}",
@@ -252,8 +252,8 @@ def _send_receipt(session: Session, row: dict[str, Any], email: str) -> None:
             f" expect a decision by {row['sla_due_at']:%Y-%m-%d %H:%M} UTC."
         ),
         request_id=request_id,
-        email=email,
     )
+    notifications.enqueue(session=session, message=message, email=email)
 
 
 def get_queue_position(*, session: Session, request: CreditRequest) -> int | None:
@@ -378,8 +378,7 @@ def create_re_review(
         why="re-review queued by the time it was asked",
         values={"queued_at": now, "sla_due_at": policy.sla_due(now)},
     )
-    notifications.create(
-        session=session,
+    message = OutboxMessage(
         business_id=request.business_id,
         kind=NotificationKind.re_review,
         subject=f"Credit request #{request.id} for call {request.call_id} is being re-reviewed",
@@ -389,4 +388,5 @@ def create_re_review(
         ),
         request_id=request.id,
     )
+    notifications.create(session=session, message=message)
     return request

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -19,40 +20,39 @@ UNSENT = (
 )
 
 
-def _outbox_row(
-    session: Session, business_id: str, email: str | None = None, **message: Any
-) -> dict[str, Any]:
-    # message: kind, subject, body and request_id, as create and enqueue take them.
+@dataclass(frozen=True)
+class OutboxMessage:
+    """What a business is told: the kind of message, its words and the request it is about."""
+
+    business_id: str
+    kind: NotificationKind
+    subject: str
+    body: str
+    request_id: int | None = None
+
+
+def _outbox_row(session: Session, message: OutboxMessage, email: str | None) -> dict[str, Any]:
     if email is None:
-        business = session.get(Business, business_id)
+        business = session.get(Business, message.business_id)
         if business is None:
-            raise NotFound(f"no business with id {business_id!r}")
+            raise NotFound(f"no business with id {message.business_id!r}")
         email = business.email
     address = (email or "").strip()
     return {
-        **message,
-        "business_id": business_id,
+        # Fields by hand, not asdict(): that deep-copies, and receipts are on the hot path.
+        "business_id": message.business_id,
+        "kind": message.kind,
+        "subject": message.subject[:300],
+        "body": message.body,
+        "request_id": message.request_id,
         "to_address": address,
-        "subject": message["subject"][:300],
         "status": NotificationStatus.pending if address else NotificationStatus.no_address,
     }
 
 
-def create(
-    *,
-    session: Session,
-    business_id: str,
-    kind: NotificationKind,
-    subject: str,
-    body: str,
-    request_id: int | None = None,
-) -> Notification:
+def create(*, session: Session, message: OutboxMessage) -> Notification:
     """Add a message for a business to the outbox; commit it with the change it reports."""
-    row = Notification(
-        **_outbox_row(
-            session, business_id, kind=kind, subject=subject, body=body, request_id=request_id
-        )
-    )
+    row = Notification(**_outbox_row(session, message, None))
     # No commit: the caller commits in the transaction that made the decision, so a
     # decision is never stored without its message nor a message without its decision.
     session.add(row)
@@ -60,25 +60,13 @@ def create(
     return row
 
 
-def enqueue(
-    *,
-    session: Session,
-    business_id: str,
-    kind: NotificationKind,
-    subject: str,
-    body: str,
-    request_id: int | None = None,
-    email: str | None = None,
-) -> None:
+def enqueue(*, session: Session, message: OutboxMessage, email: str | None = None) -> None:
     """Like create, as one INSERT at once and no object: for callers that do not read it back.
 
     A caller that has just read the business's ``email`` passes it on ("" for none), saving
     a lookup.
     """
-    values = _outbox_row(
-        session, business_id, email, kind=kind, subject=subject, body=body, request_id=request_id
-    )
-    insert_row(session=session, model=Notification, **values)
+    insert_row(session=session, model=Notification, **_outbox_row(session, message, email))
 
 
 def get(*, session: Session, notification_id: int) -> Notification:
