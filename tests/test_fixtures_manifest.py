@@ -46,8 +46,8 @@ REASONS = {
     "other",
 }
 BILLABLE = {"voicemail", "price_shopper"}
-SETS = ("dev", "dev2", "dev3", "heldout", "heldout2", "heldout3")
-TUNING_SETS = ("dev", "dev2", "dev3")  # looked at while tuning; the held-out sets are not
+SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3")
+TUNING_SETS = ("dev", "dev2", "dev3", "dev4", "dev5")  # looked at while tuning; the held-out sets are not
 
 
 def _rows() -> list[dict[str, str]]:
