@@ -246,6 +246,10 @@ def scan(
         speaker = view.speakers[view.token_segment[hit.first]]
         if speaker not in group.speakers or (group.negatable and hit.negated):
             continue
+        # A phrase heard only in part across a sentence end is two thoughts, not one
+        # ("...today. Okay. Good." is not "today's good"); an exact one is kept ("Hello? Hello?").
+        if hit.score < 1.0 and view.token_sentence[hit.first] != view.token_sentence[hit.last]:
+            continue
         if group.conditional and _after_if(view, hit):
             continue
         if not group.in_questions and view.token_sentence[hit.last] in questions:

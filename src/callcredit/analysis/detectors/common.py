@@ -14,6 +14,7 @@ BUSINESS_GROUPS = (
     "voicemail_greeting",
     "voicemail_hint",
     "business_intro",
+    "business_signoff",
     "live_answer",
     "booking_business",
     "visit_promised",

@@ -82,7 +82,7 @@ def detect_no_intent(scan: Scan) -> list[Cue]:
     lexicon = scan.lexicon
     if not any(t not in FILLERS for t in view.tokens):
         return [Cue(cue="silence", confidence=lexicon.weight("silence"), text="(no speech)")]
-    return phrase_cues(scan, ("accidental_call",)) + _caller_words(scan)
+    return phrase_cues(scan, ("accidental_call", "business_signoff")) + _caller_words(scan)
 
 
 def _caller_words(scan: Scan) -> list[Cue]:

@@ -86,9 +86,11 @@ def detect_address(scan: Scan) -> list[Cue]:
         seg = view.token_segment[i]
         for j in range(i - 2, max(i - 5, -1), -1):
             names = view.raw_tokens[j + 1 : i]
-            if view.token_segment[j] != seg or any(n in STOPWORDS for n in names):
+            # "and" may sit inside a name the recogniser split ("roll and avenue" for Roland
+            # Avenue), never right after the number ("twelve and a half").
+            if view.token_segment[j] != seg or any(n in STOPWORDS - {"and"} for n in names):
                 break
-            if _is_house_number(view.raw_tokens[j]):
+            if _is_house_number(view.raw_tokens[j]) and names[0] != "and":
                 while (
                     j > 0
                     and view.token_segment[j - 1] == seg
@@ -162,5 +164,5 @@ def detect_existing_customer(scan: Scan) -> list[Cue]:
 
 
 def detect_job_seeker(scan: Scan) -> list[Cue]:
-    """Return cues of a caller looking for work, and of the business answering that."""
-    return phrase_cues(scan, ("job_seeker", "job_seeker_business"))
+    """Return cues of a caller looking for work (or coming in), and of the business answering."""
+    return phrase_cues(scan, ("job_seeker", "job_seeker_business", "caller_visits"))

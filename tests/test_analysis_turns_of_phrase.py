@@ -1,0 +1,104 @@
+"""Turns of phrase that fooled the phrase lists on fresh calls, in other words than those calls.
+
+Each case is a general way people talk that the dev4/dev5 validation calls showed was
+misread: who is coming to whom, a business giving up on a silent line in mono, a street
+name the recogniser splits around "and", a pitch about vehicle coverage, and words heard
+across a sentence end.
+"""
+
+from __future__ import annotations
+
+from callcredit.analysis import AnalysisContext, analyze, load_lexicon, load_policy, scan
+from callcredit.analysis.detectors.conversation import detect_no_intent
+from callcredit.analysis.detectors.phrases import detect_address, detect_booking, detect_spam
+from callcredit.analysis.lexicon import Scan
+from callcredit.analysis.synthetic import transcript_from_turns
+from callcredit.analysis.view import TranscriptView
+from callcredit.transcription.schemas import Segment, TranscriptData, Word
+
+C, B, U = "caller", "business", "unknown"
+
+
+def sc(*turns: tuple[str, str]) -> Scan:
+    return scan(TranscriptView.build(transcript_from_turns(list(turns))), load_lexicon())
+
+
+def verdict(claim: str, *turns: tuple[str, str]) -> str:
+    context = AnalysisContext(
+        call_id="t", claimed_reason=claim, business_id="b", business_category="roofing"
+    )
+    transcript = transcript_from_turns(list(turns))
+    return analyze(transcript=transcript, context=context, policy=load_policy()).verdict
+
+
+def test_the_caller_coming_over_is_not_a_visit_booked() -> None:
+    s = sc(
+        (B, "Peak Roofing."),
+        (C, "Hey, any chance you guys need another hand on a crew? I've done shingles for years."),
+        (B, "Maybe in the spring. Bring a resume to the yard sometime."),
+        (C, "Great, I'll swing by Friday afternoon with it."),
+    )
+    assert "booking" not in {c.cue for c in detect_booking(s)}
+    assert "caller_visits" in {h.phrase.group for hits in s.hits.values() for h in hits}
+
+
+def test_asking_the_business_to_come_is_still_a_booking() -> None:
+    s = sc((C, "My gutter pulled off the fascia. Could you come by Friday afternoon to fix it?"))
+    assert "booking" in {c.cue for c in detect_booking(s)}
+
+
+def test_a_visit_offered_by_the_business_contradicts_a_job_seeker_claim() -> None:
+    turns = [
+        (B, "Peak Roofing, Dana speaking."),
+        (C, "Hi, a couple of shingles blew off in the wind last night and there's a drip inside."),
+        (B, "We can send someone out Thursday to patch it. Does that work?"),
+        (C, "That works."),
+    ]
+    assert verdict("job_seeker", *turns) == "contradicted"
+
+
+def test_in_mono_a_business_giving_up_on_the_line_is_not_the_caller_talking() -> None:
+    s = sc(
+        (
+            U,
+            "Peak Roofing, this is Dana. Hello? Hello? Sorry, I'm not hearing anything on "
+            "your end. I'm going to let you go, feel free to call back.",
+        )
+    )
+    assert {c.cue for c in detect_no_intent(s)} == {"greetings_only", "business_signoff"}
+
+
+def test_a_street_name_split_around_and_is_still_an_address() -> None:
+    s = sc((C, "It's forty one ten Bell and Avenue, the blue house."))
+    assert [c.cue for c in detect_address(s)] == ["address"]
+
+
+def test_and_right_after_a_number_is_not_an_address() -> None:
+    assert detect_address(sc((C, "We've got two and a half bathrooms on Main Street."))) == []
+
+
+def test_a_pitch_about_vehicle_coverage_is_spam() -> None:
+    s = sc(
+        (
+            C,
+            "Good afternoon, our records show the factory warranty on your company trucks "
+            "is about to run out, and I can extend it today.",
+        )
+    )
+    assert "spam" in {c.cue for c in detect_spam(s)}
+
+
+def _mono(text_times: list[tuple[str, float]]) -> TranscriptData:
+    words = [Word(start=t, end=t + 0.3, word=" " + w) for w, t in text_times]
+    text = " ".join(w for w, _ in text_times)
+    seg = Segment(start=words[0].start, end=words[-1].end, speaker=U, text=text, words=words)
+    return TranscriptData(duration=words[-1].end + 0.5, segments=[seg])
+
+
+def test_a_phrase_heard_in_part_across_a_sentence_end_is_not_found() -> None:
+    lexicon = load_lexicon()
+    split = _mono([("I'll", 0.0), ("credit", 0.4), ("it", 0.8), ("today.", 1.2), ("Okay.", 2.0),
+                   ("Good.", 2.6)])  # fmt: skip
+    joined = _mono([("Is", 0.0), ("today", 0.4), ("good?", 0.8), ("Today's", 1.6), ("good.", 2.0)])
+    assert not scan(TranscriptView.build(split), lexicon).group("booking_confirm")
+    assert scan(TranscriptView.build(joined), lexicon).group("booking_confirm")
