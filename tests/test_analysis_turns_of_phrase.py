@@ -1,9 +1,10 @@
 """Turns of phrase that fooled the phrase lists on fresh calls, in other words than those calls.
 
-Each case is a general way people talk that the dev4/dev5 validation calls showed was
+Each case is a general way people talk that the dev4 to dev7 validation calls showed was
 misread: who is coming to whom, a business giving up on a silent line in mono, a street
-name the recogniser splits around "and", a pitch about vehicle coverage, and words heard
-across a sentence end.
+name the recogniser splits around "and", a pitch about vehicle coverage, words heard across
+a sentence end, stems that lost a silent e, talk to someone else in the room, a child on
+the line, a visit promised before the place is known, and a street taken for a town.
 """
 
 from __future__ import annotations
@@ -102,3 +103,60 @@ def test_a_phrase_heard_in_part_across_a_sentence_end_is_not_found() -> None:
     joined = _mono([("Is", 0.0), ("today", 0.4), ("good?", 0.8), ("Today's", 1.6), ("good.", 2.0)])
     assert not scan(TranscriptView.build(split), lexicon).group("booking_confirm")
     assert scan(TranscriptView.build(joined), lexicon).group("booking_confirm")
+
+
+def test_a_silent_e_comes_back_so_rated_is_not_rats() -> None:
+    from callcredit.analysis.text import stem
+
+    assert stem("rated") == stem("rate") != stem("rats")
+    assert stem("moving") == stem("move") and stem("hiring") == stem("hire")
+    assert stem("replacing") == stem("replace") and stem("scheduling") == stem("schedule")
+    assert stem("stopped") == stem("stop") and stem("fixed") == stem("fix")
+    assert stem("siding") != stem("side") and stem("edging") != stem("edge")
+
+
+def test_words_said_to_someone_else_in_the_room_are_no_request() -> None:
+    s = sc(
+        (B, "Good morning, Peak Roofing."),
+        (C, "Grab the keys off the counter, the red ones."),
+        (B, "Hello? Is anyone on the line?"),
+        (C, "No, by the sink."),
+    )
+    assert "unaddressed_speech" in {c.cue for c in detect_no_intent(s)}
+    spoken = sc((B, "Peak Roofing."), (C, "Yeah, my skylight leaks when it storms."))
+    assert "caller_speech" in {c.cue for c in detect_no_intent(spoken)}
+
+
+def test_a_child_on_the_line_supports_no_intent() -> None:
+    turns = [
+        (B, "Peak Roofing, Dana speaking."),
+        (C, "Hi! I have a fish named Bubbles."),
+        (B, "Oh, that's nice. Are your parents home? Could you give the phone to your mom?"),
+        (C, "Bye!"),
+    ]
+    assert verdict("no_intent", *turns) == "supported"
+
+
+def test_a_visit_promised_before_the_place_is_known_says_nothing_of_the_area() -> None:
+    before = [
+        (B, "Peak Roofing."),
+        (C, "The flashing around my chimney is loose."),
+        (B, "We can come out for that. Where's the house?"),
+        (C, "Let me check with my landlord on the exact spot and call you back."),
+    ]
+    assert verdict("out_of_area", *before) == "inconclusive"
+
+
+def test_a_street_after_off_is_not_a_town_outside_the_area() -> None:
+    from callcredit.analysis.detectors.area import detect_area
+
+    s = sc((C, "We're in Sacramento, just off Folsom Boulevard, and the roof leaks."))
+    cues = detect_area(s, ["95814", "Sacramento"])
+    assert {c.cue for c in cues} == {"place_inside"}
+
+
+def test_asking_for_a_utility_is_a_wrong_number_cue() -> None:
+    from callcredit.analysis.detectors.phrases import detect_wrong_number
+
+    s = sc((C, "I smell something by the meter, is this the power company?"))
+    assert "other_business" in {c.cue for c in detect_wrong_number(s)}

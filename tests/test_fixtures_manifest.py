@@ -46,10 +46,12 @@ REASONS = {
     "other",
 }
 BILLABLE = {"voicemail", "price_shopper"}
-SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3")
-# Looked at while tuning (dev4 and dev5 after being scored once untouched); the held-out
-# sets are not.
-TUNING_SETS = ("dev", "dev2", "dev3", "dev4", "dev5")
+SETS = (
+    "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "heldout", "heldout2", "heldout3",
+)  # fmt: skip
+# Looked at while tuning (dev4 to dev7 only after being scored once untouched); the
+# held-out sets are not.
+TUNING_SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7")
 
 
 def _rows() -> list[dict[str, str]]:

@@ -76,7 +76,7 @@ def stem(token: str) -> str:
     spelled = _SPELLED_NUMBERS.get(token) or ABBREVIATIONS.get(token)
     if spelled is not None:
         return spelled
-    if token.isdigit() or len(token) <= 3:
+    if token.isdigit() or len(token) <= 3 or token in _ING_NOUNS:
         return token
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if token.endswith(suffix) and len(token) - len(suffix) >= 3:
@@ -88,8 +88,35 @@ def stem(token: str) -> str:
             # "running" -> "runn" -> "run", "clogged" -> "clogg" -> "clog".
             if len(base) >= 4 and base[-1] == base[-2] and base[-1] not in "lsz":
                 base = base[:-1]
+            # A short vowel doubles its consonant before -ed/-ing ("stopped"); a single one
+            # means a silent e was dropped: "rated" is "rate", not "rat" (nor "rats").
+            elif suffix in ("ed", "ing") and _silent_e_dropped(base):
+                base += "e"
             return base
     return token
+
+
+_VOWELS = frozenset("aeiou")
+# Trade words ending in -ing that are not a verb's form: "siding" is not "side", "edging"
+# (of a lawn) is not "edge", "coping" (of a pool) is not "cope".
+# fmt: off
+_ING_NOUNS = frozenset({
+    "siding", "sidings", "edging", "coping", "awning", "awnings", "ceiling", "ceilings",
+    "railing", "railings", "lining", "decking", "framing",
+})
+# fmt: on
+
+
+def _silent_e_dropped(base: str) -> bool:
+    """Return True for a base that lost an e: "rat" of "rated", "mov" of "moving"."""
+    # No English word ends in v, soft c, a single z, -rg, -dg or -u: "leaving", "replacing",
+    # "freezing", "charging", "judging", "continuing", "scheduling".
+    if base.endswith(("v", "c", "rg", "dg", "u", "ul")) or (base[-1] == "z" and base[-2:] != "zz"):
+        return True
+    if len(base) != 3:
+        return False
+    a, v, c = base
+    return a not in _VOWELS and v in _VOWELS and c not in _VOWELS and c not in "wxy"
 
 
 def merge_letters(pieces: list[str]) -> list[str]:

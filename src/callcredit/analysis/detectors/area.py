@@ -13,7 +13,8 @@ from ..matcher import Phrase, PhraseMatcher
 from ..models import Cue
 from ..text import STOPWORDS, digits_of_run, is_number_token, normalize_phrase
 from ..view import TranscriptView
-from .common import caller_units, cue_from_span, phrase_cues
+from .common import caller_units, cue_from_hit, cue_from_span, phrase_cues
+from .phrases import detect_address
 
 _ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
 MONEY_WORDS = frozenset({"dollar", "dollars", "buck", "bucks", "k", "grand", "hundred", "thousand"})
@@ -226,6 +227,8 @@ def detect_places(scan: Scan, area: ServiceArea) -> list[Cue]:
             continue
         known.add(view.words[found[0]].start)
         name = view.span(*found).text.strip(" ,.?!;:")
+        if name.split()[-1].lower() in STREET_WORDS:
+            continue  # "just off Abbott Road" names a street, which says nothing of the area
         inside = _known_place(name, area.places)
         if inside is not None:
             weight = scan.lexicon.weight("place_inside") * 0.9
@@ -252,8 +255,25 @@ def _known_place(name: str, places: tuple[str, ...]) -> str | None:
     return None
 
 
+def detect_visit_after_place(scan: Scan, located: list[Cue]) -> list[Cue]:
+    """Return the visits the business promises once it has heard where the job is."""
+    # "We can do that. Where's the property?" promises a visit before the place is known,
+    # which says nothing of the area; after "we're in East Lansing" it says the business goes.
+    if not located:
+        return []
+    heard = min(c.start for c in located)
+    weight = scan.lexicon.weight("visit_after_place")
+    return [
+        cue_from_hit(scan, hit, name="visit_after_place", confidence=weight * hit.score)
+        for hit in scan.group("visit_promised")
+        if scan.view.words[scan.view.token_word[hit.first]].start > heard
+    ]
+
+
 def detect_area(scan: Scan, service_area: list[str]) -> list[Cue]:
     """Return every out-of-area / in-area cue: ZIPs, places and what the business says."""
     area = ServiceArea.parse(service_area)
     groups = ("out_of_area_business", "out_of_area_caller", "in_area_business")
-    return detect_zips(scan, area) + detect_places(scan, area) + phrase_cues(scan, groups)
+    located = detect_zips(scan, area) + detect_places(scan, area)
+    visits = detect_visit_after_place(scan, located + detect_address(scan))
+    return located + visits + phrase_cues(scan, groups)

@@ -15,6 +15,7 @@ BUSINESS_GROUPS = (
     "voicemail_hint",
     "business_intro",
     "business_signoff",
+    "child_on_line",
     "live_answer",
     "booking_business",
     "visit_promised",

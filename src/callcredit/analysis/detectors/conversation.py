@@ -26,6 +26,14 @@ MONO_CONVERSATION = 0.9  # roles guessed from what is said count a little less t
 _NOT_LIVE = {"voicemail_greeting", "voicemail_hint", "business_intro", "not_this_business"}
 LIVE_BUSINESS_GROUPS = tuple(g for g in BUSINESS_GROUPS if g not in _NOT_LIVE)
 FEW_WORDS = 0.75  # greetings plus a word or two count a little less than greetings alone
+# Someone talking to the business says I, my, we or you; words with none of them ("no, the
+# blue one by the door", "turn left up here") are said to someone else in the room.
+# fmt: off
+ADDRESSING = frozenset({
+    "i", "im", "ive", "id", "ill", "me", "my", "mine", "myself", "we", "weve", "wed", "our",
+    "ours", "us", "you", "your", "youre", "youve", "youll", "youd", "yall", "ya", "yours",
+})
+# fmt: on
 
 
 def _turns(scan: Scan) -> list[tuple[int, str]]:
@@ -56,15 +64,25 @@ def detect_exchange(scan: Scan) -> list[Cue]:
         weight *= MONO_CONVERSATION
     for (unit_a, who_a), (unit_b, who_b) in pairwise(turns):
         if who_a == "business" and who_b == "caller":
-            return [_unit_cue(scan, "conversation", weight, u) for u in (unit_a, unit_b)]
+            # The business's last sentence and the caller's first: where one answers the other.
+            return [
+                _unit_cue(scan, "conversation", weight, unit_a, last=True),
+                _unit_cue(scan, "conversation", weight, unit_b),
+            ]
     return [_unit_cue(scan, "conversation", weight, turns[0][0])]
 
 
-def _unit_cue(scan: Scan, name: str, weight: float, unit: int) -> Cue:
-    """Return a cue spanning one unit (a turn, or a sentence in mono)."""
+def _unit_cue(scan: Scan, name: str, weight: float, unit: int, last: bool = False) -> Cue:
+    """Return a cue on one sentence of a unit (a turn, or a sentence in mono): its first or last.
+
+    Whisper may run two turns of the same side together; one sentence stays on one of them.
+    """
     view = scan.view
     lo, hi = view.unit_tokens[unit]
-    return cue_from_span(view, name, weight, view.token_word[lo], view.token_last_word[hi - 1])
+    sentence = view.token_sentence[hi - 1 if last else lo]
+    tokens = [t for t in range(lo, hi) if view.token_sentence[t] == sentence]
+    first, end = view.token_word[tokens[0]], view.token_last_word[tokens[-1]]
+    return cue_from_span(view, name, weight, first, end)
 
 
 def _mono_turns(scan: Scan) -> list[tuple[int, str]]:
@@ -82,7 +100,8 @@ def detect_no_intent(scan: Scan) -> list[Cue]:
     lexicon = scan.lexicon
     if not any(t not in FILLERS for t in view.tokens):
         return [Cue(cue="silence", confidence=lexicon.weight("silence"), text="(no speech)")]
-    return phrase_cues(scan, ("accidental_call", "business_signoff")) + _caller_words(scan)
+    groups = ("accidental_call", "business_signoff", "child_on_line")
+    return phrase_cues(scan, groups) + _caller_words(scan)
 
 
 def _caller_words(scan: Scan) -> list[Cue]:
@@ -111,6 +130,8 @@ def _caller_words(scan: Scan) -> list[Cue]:
         first_word = view.token_word[tokens[0]]
         last_word = min(view.token_last_word[last], first_word + 15)
         return [cue_from_span(view, "greetings_only", weight, first_word, last_word)]
+    if not any(view.raw_tokens[t] in ADDRESSING for t in content):
+        return [_unaddressed(scan, meaningful)]
     share = min(1.0, len(meaningful) / FULL_REQUEST_WORDS)
     weight = lexicon.weight("caller_speech") * (0.5 + 0.5 * share)
     if not view.stereo:
@@ -122,6 +143,20 @@ def _caller_words(scan: Scan) -> list[Cue]:
     best = max(by_turn.values(), key=len)
     first, last = view.token_word[best[0]], view.token_last_word[best[min(len(best) - 1, 15)]]
     return [cue_from_span(view, "caller_speech", weight, first, last)]
+
+
+def _unaddressed(scan: Scan, meaningful: list[int]) -> Cue:
+    """Return the cue for caller words said to no one on the line (a pocket dial)."""
+    view = scan.view
+    weight = scan.lexicon.weight("unaddressed_speech")
+    if not view.stereo:
+        weight *= MONO_GUESS
+    by_unit: dict[int, list[int]] = {}
+    for t in meaningful:
+        by_unit.setdefault(view.token_unit[t], []).append(t)
+    best = max(by_unit.values(), key=len)
+    first, last = view.token_word[best[0]], view.token_last_word[best[min(len(best) - 1, 15)]]
+    return cue_from_span(view, "unaddressed_speech", weight, first, last)
 
 
 def _no_caller_speech(scan: Scan) -> list[Cue]:
