@@ -120,7 +120,7 @@ def test_words_said_to_someone_else_in_the_room_are_no_request() -> None:
         (B, "Good morning, Peak Roofing."),
         (C, "Grab the keys off the counter, the red ones."),
         (B, "Hello? Is anyone on the line?"),
-        (C, "No, by the sink."),
+        (C, "No, by the door."),
     )
     assert "unaddressed_speech" in {c.cue for c in detect_no_intent(s)}
     spoken = sc((B, "Peak Roofing."), (C, "Yeah, my skylight leaks when it storms."))
@@ -160,3 +160,8 @@ def test_asking_for_a_utility_is_a_wrong_number_cue() -> None:
 
     s = sc((C, "I smell something by the meter, is this the power company?"))
     assert "other_business" in {c.cue for c in detect_wrong_number(s)}
+
+
+def test_a_terse_caller_naming_the_job_is_talking_to_the_business() -> None:
+    s = sc((B, "Peak Roofing."), (C, "Yeah. Shingles all over the lawn after the storm."))
+    assert "unaddressed_speech" not in {c.cue for c in detect_no_intent(s)}

@@ -130,7 +130,9 @@ def _caller_words(scan: Scan) -> list[Cue]:
         first_word = view.token_word[tokens[0]]
         last_word = min(view.token_last_word[last], first_word + 15)
         return [cue_from_span(view, "greetings_only", weight, first_word, last_word)]
-    if not any(view.raw_tokens[t] in ADDRESSING for t in content):
+    if not any(view.raw_tokens[t] in ADDRESSING for t in content) and not _about_a_job(
+        scan, set(content)
+    ):
         return [_unaddressed(scan, meaningful)]
     share = min(1.0, len(meaningful) / FULL_REQUEST_WORDS)
     weight = lexicon.weight("caller_speech") * (0.5 + 0.5 * share)
@@ -143,6 +145,12 @@ def _caller_words(scan: Scan) -> list[Cue]:
     best = max(by_turn.values(), key=len)
     first, last = view.token_word[best[0]], view.token_last_word[best[min(len(best) - 1, 15)]]
     return [cue_from_span(view, "caller_speech", weight, first, last)]
+
+
+def _about_a_job(scan: Scan, tokens: set[int]) -> bool:
+    """Return True when the words name a trade's work or ask for something."""
+    groups = [*CALLER_GROUPS, *(k for k in scan.hits if k.startswith("category:"))]
+    return any(h.first in tokens for g in groups for h in scan.group(g))
 
 
 def _unaddressed(scan: Scan, meaningful: list[int]) -> Cue:
