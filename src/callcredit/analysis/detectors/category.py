@@ -162,7 +162,12 @@ def detect_referrals(scan: Scan, own: str | None) -> list[Cue]:
             continue
         slug, hit = found
         speaker = scan.speaker(intro)
-        from_business = speaker == "business" or view.token_unit[intro.first] in business
+        # In mono, "you'll want a garage door company" is the business talking: a caller
+        # says what they need, not what the other side wants.
+        addressed = speaker == "unknown" and intro.phrase.text.startswith("you")
+        from_business = (
+            speaker == "business" or view.token_unit[intro.first] in business or addressed
+        )
         if from_business:
             name, share = "wrong_category_business", RELATED_REFERRAL if slug in related else 1.0
         elif slug in related:

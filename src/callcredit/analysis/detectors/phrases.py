@@ -22,6 +22,15 @@ SLOT_WORDS = frozenset(_SLOTS.split())
 PAST_WORDS = frozenset({"last", "since", "yesterday", "ago", "past"})
 BOOKING_RIVALS = ("price_question", "job_seeker")
 RIVALLED_BOOKING = 0.4  # weight of a booking phrase in a sentence asking a price or for a job
+UNPRICED = 0.5  # weight of "let me think about it" when nobody spoke of money
+MONEY_WORDS = frozenset({"dollar", "dollars", "bucks", "buck", "grand", "cents"})
+# fmt: off
+MONEY_TALK = frozenset({
+    "price", "prices", "pricing", "priced", "quote", "quotes", "quoted", "number", "numbers",
+    "estimate", "estimates", "bid", "bids", "expensive", "cheap", "cheaper", "cheapest",
+    "pricey", "budget", "afford", "cost", "charge", "steep", "money", "ballpark", "spend", "pay",
+})
+# fmt: on
 
 
 def detect_voicemail_greeting(scan: Scan) -> list[Cue]:
@@ -113,7 +122,29 @@ def _is_house_number(token: str) -> bool:
 
 def detect_price(scan: Scan) -> list[Cue]:
     """Return price-question and price-only (comparing, too expensive) cues."""
-    return phrase_cues(scan, ("price_question", "price_only", "noncommittal"))
+    asked = phrase_cues(scan, ("price_question",))
+    undecided = phrase_cues(scan, ("price_only", "noncommittal"))
+    priced = any(
+        MONEY_TALK & set(h.phrase.text.split()) for h in scan.group("price_only")
+    )  # "I'm getting numbers from a few places"
+    if asked or priced or _money_said(scan):
+        return asked + undecided
+    # "I'll talk it over with my husband" after questions about the work, with no word of
+    # money, is a caller still deciding, not one shopping on price.
+    return [
+        c.model_copy(update={"confidence": round(c.confidence * UNPRICED, 4)}) for c in undecided
+    ]
+
+
+def _money_said(scan: Scan) -> bool:
+    """Return True when anyone may name an amount ("$150", "between 1800 and 3000")."""
+    # A three- or four-digit number is most often a price on these calls; when it is a year
+    # or a phone number, the price cues merely keep their full weight, as before.
+    view = scan.view
+    return any(
+        t in MONEY_WORDS or t in ("hundred", "thousand") or (t.isdigit() and 3 <= len(t) <= 4)
+        for t in view.raw_tokens
+    ) or any("$" in w.text for w in view.words)
 
 
 def detect_wrong_number(scan: Scan) -> list[Cue]:
