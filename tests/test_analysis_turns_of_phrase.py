@@ -222,3 +222,15 @@ def test_in_mono_being_told_what_you_will_want_is_the_business_referring() -> No
     s = sc((U, "My sprinkler heads are broken. Sorry, you'll want an irrigation outfit for that."))
     cues = {c.cue for c in detect_category(s, "roofing")}
     assert "wrong_category_business" in cues
+
+
+def test_in_mono_the_business_saying_what_it_does_is_not_the_callers_need() -> None:
+    from callcredit.analysis.detectors.category import category_scores
+
+    s = sc(
+        (U, "Peak Roofing, how can I help? Hi, my lawn sprinklers are broken. Oh, sorry, "
+            "we're roofers. We do roofs.")
+    )  # fmt: skip
+    assert "roofing" not in {c.slug for c in category_scores(s)}
+    caller = sc((U, "Peak Roofing, how can I help? Hi, we're having a leak in the roof."))
+    assert "roofing" in {c.slug for c in category_scores(caller)}

@@ -20,6 +20,7 @@ _BUSINESS_NOUNS_TEXT = (
 )
 BUSINESS_NOUNS = frozenset(_BUSINESS_NOUNS_TEXT.split())
 REFERRAL_REACH = 3  # tokens between "you'd want a" and the trade it names
+WE_DO_REACH = 2  # tokens after "we're" / "we do" that say what the business does
 RELATED_REFERRAL = 0.5  # a referral to a close trade counts for this share
 # Turns where a category word is not a need ("I'm a plumber looking for work").
 NOT_A_NEED = ("job_seeker", "spam", "robocall", "wrong_number", "other_business", "system_test")
@@ -58,6 +59,12 @@ def _intro_tokens(scan: Scan) -> set[int]:
     for hit in scan.group("own_trade"):
         _, unit_hi = view.unit_tokens[view.token_unit[hit.first]]
         out.update(range(hit.first, min(unit_hi, hit.last + 1 + INTRO_REACH)))
+    # In mono, "We're locksmiths. We do locks and keys." is the business saying what it does.
+    if not view.stereo:
+        for t, raw in enumerate(view.raw_tokens):
+            said = view.words[view.token_word[t]].text.strip(" ,.?!").lower().replace("\u2019", "'")
+            if said == "we're" or (raw == "we" and view.raw_tokens[t + 1 : t + 2] == ["do"]):
+                out.update(range(t + 1, min(len(view.raw_tokens), t + 1 + WE_DO_REACH)))
     # Whoever says "this is a ... company" (or "we're tree people") describes the business.
     for hit in scan.group("self_intro") + scan.group("business_intro"):
         _, unit_hi = view.unit_tokens[view.token_unit[hit.first]]
