@@ -47,12 +47,12 @@ REASONS = {
 }
 BILLABLE = {"voicemail", "price_shopper"}
 SETS = (
-    "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9",
-    "heldout", "heldout2", "heldout3",
+    "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10",
+    "heldout", "heldout2", "heldout3", "heldout4",
 )  # fmt: skip
-# Looked at while tuning (dev4 to dev9 only after being scored once untouched); the
+# Looked at while tuning (dev4 to dev10 only after being scored once untouched); the
 # held-out sets are not.
-TUNING_SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9")
+TUNING_SETS = tuple(s for s in SETS if s.startswith("dev"))
 
 
 def _rows() -> list[dict[str, str]]:
@@ -128,7 +128,7 @@ def test_held_out_sets_keep_a_fair_share() -> None:
     rows = _rows()
     tuning = sum(r["set"] in TUNING_SETS for r in rows)
     assert 0.55 <= tuning / len(rows) <= 0.8
-    assert sum(r["set"] in ("heldout", "heldout2", "heldout3") for r in rows) >= 40
+    assert sum(r["set"].startswith("heldout") for r in rows) >= 40
 
 
 def test_duplicate_claims_follow_the_30_day_window() -> None:
