@@ -234,3 +234,27 @@ def test_in_mono_the_business_saying_what_it_does_is_not_the_callers_need() -> N
     assert "roofing" not in {c.slug for c in category_scores(s)}
     caller = sc((U, "Peak Roofing, how can I help? Hi, we're having a leak in the roof."))
     assert "roofing" in {c.slug for c in category_scores(caller)}
+
+
+def test_a_price_call_cut_off_before_it_ended_is_left_to_a_reviewer() -> None:
+    dropped = [
+        (C, "Hi, what would you charge to pump out a septic tank?"),
+        (B, "Usually about three fifty. Want me to see when we could"),
+        (C, "Hello? Did I lose you?"),
+    ]
+    finished = [
+        (C, "Hi, what would you charge to pump out a septic tank?"),
+        (B, "Usually about three fifty."),
+        (C, "Okay, thanks, I'm just comparing a few companies."),
+    ]
+    assert verdict("price_shopper", *dropped) == "inconclusive"
+    assert verdict("price_shopper", *finished) == "supported"
+
+
+def test_a_sentence_broken_off_at_the_end_is_a_cut_off_call() -> None:
+    from callcredit.analysis.detectors.conversation import detect_cut_off
+
+    broken = sc((C, "How much to clean the gutters?"), (B, "About two hundred. I could send a"))
+    whole = sc((C, "How much to clean the gutters?"), (B, "About two hundred."))
+    assert [c.cue for c in detect_cut_off(broken)] == ["cut_off"]
+    assert detect_cut_off(whole) == []

@@ -33,7 +33,11 @@ def _verdict(support: float, contra: float, rules: Rules) -> tuple[Verdict, floa
 
 
 def _last_word(
-    supporting: list[Cue], contradicting: list[Cue], support: float, contra: float
+    supporting: list[Cue],
+    contradicting: list[Cue],
+    support: float,
+    contra: float,
+    skip: frozenset[str] = frozenset(),
 ) -> tuple[Verdict, float] | None:
     """Settle strong evidence on both sides by the side heard last, or None on a tie.
 
@@ -42,8 +46,11 @@ def _last_word(
     the phrase lists were not built from (dev2 and dev3 scored with the phrase lists from
     before them), five of six such standoffs got the right verdict this way.
     """
-    last_for = max(c.end for c in supporting)
-    last_against = max(c.end for c in contradicting)
+    # A call cut off mid-sentence did not end; its last word is the one before the cut.
+    last_for = max((c.end for c in supporting if c.cue not in skip), default=-1.0)
+    last_against = max((c.end for c in contradicting if c.cue not in skip), default=-1.0)
+    if min(last_for, last_against) < 0:
+        return None
     if last_for > last_against:
         return "supported", support * (1.0 - CONTRA_DISCOUNT * contra)
     if last_against > last_for:
@@ -59,7 +66,8 @@ def assess(reason: ReasonCode, by_name: dict[str, list[Cue]], rules: Rules) -> R
     support, contra = strength(supporting), strength(contradicting)
     verdict, confidence = _verdict(support, contra, rules)
     if verdict == "inconclusive" and min(support, contra) >= rules.thresholds.decide:
-        settled = _last_word(supporting, contradicting, support, contra)
+        skip = frozenset(rules.not_an_ending)
+        settled = _last_word(supporting, contradicting, support, contra, skip)
         if settled is not None:
             verdict, confidence = settled
     return ReasonAssessment(

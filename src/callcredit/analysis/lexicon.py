@@ -119,6 +119,7 @@ class Rules(_Strict):
     thresholds: Thresholds
     measured: dict[str, float]
     reasons: dict[ReasonCode, ReasonCues]
+    not_an_ending: list[str] = Field(default_factory=list)
 
     @field_validator("reasons")
     @classmethod
@@ -166,6 +167,13 @@ def _check_rule_names(rules: Rules, text: str, known: set[str], path: Path) -> N
                     f"{path}, line {line}: reasons.{reason}.{side}: unknown cue {unknown[0]!r}",
                     details={"file": str(path), "line": line, "key": f"reasons.{reason}.{side}"},
                 )
+    unknown = [c for c in rules.not_an_ending if c not in known]
+    if unknown:
+        line = locate(text, ["not_an_ending"])
+        raise ConfigurationError(
+            f"{path}, line {line}: not_an_ending: unknown cue {unknown[0]!r}",
+            details={"file": str(path), "line": line, "key": "not_an_ending"},
+        )
 
 
 def _phrases(cues: CueFile, taxonomy: Taxonomy) -> list[Phrase]:

@@ -176,3 +176,27 @@ def _no_caller_speech(scan: Scan) -> list[Cue]:
     lo, hi = next((lo, hi) for lo, hi in view.unit_tokens if hi > lo)
     first, last = view.token_word[lo], view.token_last_word[hi - 1]
     return [cue_from_span(view, "no_caller_speech", weight, first, min(last, first + 15))]
+
+
+# Words a finished sentence does not end on: "...would you be able to" was cut off.
+_DANGLING = frozenset({"to", "the", "a", "an", "and", "of", "for", "with", "my", "your", "if"})
+_LAST_UNITS = 2  # how near the end a lost line or a broken sentence must be
+
+
+def detect_cut_off(scan: Scan) -> list[Cue]:
+    """Return `cut_off` when the call ends on a lost line or a sentence broken off."""
+    view = scan.view
+    units = [u for u, (lo, hi) in enumerate(view.unit_tokens) if hi > lo]
+    if len(units) < 2:
+        return []
+    last_units = set(units[-_LAST_UNITS:])
+    weight = scan.lexicon.weight("cut_off")
+    for hit in scan.group("line_lost"):
+        if view.token_unit[hit.first] in last_units:
+            first, last = view.token_word[hit.first], view.token_last_word[hit.last]
+            return [cue_from_span(view, "cut_off", weight, first, last)]
+    lo, hi = view.unit_tokens[units[-1]]
+    if view.raw_tokens[hi - 1] in _DANGLING:
+        first = view.token_word[max(lo, hi - 6)]
+        return [cue_from_span(view, "cut_off", weight, first, view.token_last_word[hi - 1])]
+    return []
