@@ -258,3 +258,14 @@ def test_a_sentence_broken_off_at_the_end_is_a_cut_off_call() -> None:
     whole = sc((C, "How much to clean the gutters?"), (B, "About two hundred."))
     assert [c.cue for c in detect_cut_off(broken)] == ["cut_off"]
     assert detect_cut_off(whole) == []
+
+
+def test_evidence_is_not_widened_across_a_pause() -> None:
+    from callcredit.analysis.view import CONTEXT_PAUSE
+
+    gap = CONTEXT_PAUSE + 0.2
+    words = [("we", 0.0), ("could", 0.3), ("come", 0.6), ("look", 0.9), ("Tuesday", 1.2)]
+    words += [("Tuesday", 1.5 + gap), ("works.", 1.8 + gap)]
+    view = TranscriptView.build(_mono(words))
+    span = view.context_span(2, 3)
+    assert span.text == "we could come look Tuesday"

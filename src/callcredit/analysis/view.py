@@ -10,6 +10,9 @@ from .text import stem, word_tokens
 
 _SENTENCE_END = (".", "?", "!")
 UNIT_PAUSE = 1.0  # seconds of quiet between words that end a unit in mono
+# Evidence is widened to its sentence but not across a pause this long: on a mono call an
+# unpunctuated "...next Tuesday Tuesday works" is two people.
+CONTEXT_PAUSE = 0.45
 # Whisper sometimes runs two people's sentences together without punctuation ("...looking
 # for work We're not hiring"); a capitalised everyday opener mid-sentence marks the seam.
 # fmt: off
@@ -145,15 +148,21 @@ class TranscriptView:
         seg = self.words[first_word].segment
         lo = first_word
         while lo > 0 and first_word - lo < pad and self.words[lo - 1].segment == seg:
-            if self._ends_sentence(lo - 1):
+            if self._ends_sentence(lo - 1) or self._pause_after(lo - 1):
                 break
             lo -= 1
         hi = last_word
         while hi + 1 < len(self.words) and hi - last_word < pad:
             if self._ends_sentence(hi) or self.words[hi + 1].segment != seg:
                 break
+            if self._pause_after(hi):
+                break
             hi += 1
         return self.span(lo, hi)
+
+    def _pause_after(self, index: int) -> bool:
+        """Return True when a pause follows word `index`: in mono, often the other speaker."""
+        return self.words[index + 1].start - self.words[index].end > CONTEXT_PAUSE
 
     def _ends_sentence(self, index: int) -> bool:
         """Return True when word `index` ends a sentence: punctuation, or an opener follows."""
