@@ -245,7 +245,8 @@ def scan(
     """Find every phrase of the lexicon in the view (and where the business names itself)."""
     lexicon = lexicon or load_lexicon()
     kept: list[Hit] = []
-    questions = _question_sentences(view)
+    offers = view.offer_sentences()
+    questions = view.question_sentences() | offers
     for hit in lexicon.matcher.match(view):
         group = lexicon.cues.get(hit.phrase.group)
         if group is None:
@@ -268,7 +269,7 @@ def scan(
         by_group.setdefault(hit.phrase.group, []).append(hit)
     _require_earlier(by_group, lexicon)
     _drop_declined(view, by_group, lexicon, questions)
-    _drop_offered(view, by_group)
+    _drop_offered(view, by_group, offers)
     return Scan(view, lexicon, by_group, named_units(view, business_name, questions))
 
 
@@ -338,41 +339,16 @@ def named_units(
     return frozenset(out)
 
 
-# Offers the recogniser often writes without a question mark ("Want me to send somebody out.").
-_OFFER_OPENERS = (
-    ("want", "me", "to"), ("you", "want", "me", "to"), ("do", "you", "want", "me", "to"),
-    ("want", "us", "to"), ("do", "you", "want", "us", "to"), ("would", "you", "like", "me"),
-    ("would", "you", "like", "us"), ("should", "i"), ("shall", "i"),
-)  # fmt: skip
-
-
-def _offer_sentences(view: TranscriptView) -> set[int]:
-    """Return the sentences that open with an offer ("want me to...", "should I...")."""
-    first: dict[int, int] = {}
-    for i, sentence in enumerate(view.token_sentence):
-        first.setdefault(sentence, i)
-    return {
-        sentence
-        for sentence, i in first.items()
-        if any(tuple(view.raw_tokens[i : i + len(opener)]) == opener for opener in _OFFER_OPENERS)
-    }
-
-
-def _question_sentences(view: TranscriptView) -> set[int]:
-    """Return the sentences that end with a question mark or open with an offer."""
-    last: dict[int, int] = {}
-    for i, sentence in enumerate(view.token_sentence):
-        last[sentence] = i
-    out = {s for s, i in last.items() if view.words[view.token_last_word[i]].text.endswith("?")}
-    return out | _offer_sentences(view)
-
-
-def _drop_offered(view: TranscriptView, by_group: dict[str, list[Hit]]) -> None:
-    """Drop a caller's asking for a visit inside an offer: "Want me to send someone out?"."""
-    offers = _offer_sentences(view)
+def _drop_offered(view: TranscriptView, by_group: dict[str, list[Hit]], offers: set[int]) -> None:
+    """Drop a visit asked for inside an offer on a mono call: "Want me to send someone out?"."""
+    # In stereo a caller's own "do you want me to text you the address so you can come
+    # out" is still the caller asking; in mono the offer is the business's.
     if offers and "booking" in by_group:
         by_group["booking"] = [
-            h for h in by_group["booking"] if view.token_sentence[h.first] not in offers
+            h
+            for h in by_group["booking"]
+            if view.token_sentence[h.first] not in offers
+            or view.speakers[view.token_segment[h.first]] != "unknown"
         ]
 
 

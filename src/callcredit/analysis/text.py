@@ -96,6 +96,10 @@ def stem(token: str) -> str:
     return token
 
 
+# Words that make a number an amount of money ("twelve thousand", "89 bucks").
+MONEY_WORDS = frozenset(
+    {"dollar", "dollars", "buck", "bucks", "k", "grand", "hundred", "thousand", "cents"}
+)
 _VOWELS = frozenset("aeiou")
 # Trade words ending in -ing that are not a verb's form: "siding" is not "side", "edging"
 # (of a lawn) is not "edge", "coping" (of a pool) is not "cope".
@@ -110,8 +114,8 @@ _ING_NOUNS = frozenset({
 def _silent_e_dropped(base: str) -> bool:
     """Return True for a base that lost an e: "rat" of "rated", "mov" of "moving"."""
     # No English word ends in v, soft c, a single z, -rg, -dg or -u: "leaving", "replacing",
-    # "freezing", "charging", "judging", "continuing", "scheduling".
-    if base.endswith(("v", "c", "rg", "dg", "u", "ul")) or (base[-1] == "z" and base[-2:] != "zz"):
+    # "freezing", "charging", "judging", "continuing".
+    if base.endswith(("v", "c", "rg", "dg", "u")) or (base[-1] == "z" and base[-2:] != "zz"):
         return True
     if len(base) != 3:
         return False

@@ -13,6 +13,12 @@ UNIT_PAUSE = 1.0  # seconds of quiet between words that end a unit in mono
 # Evidence is widened to its sentence but not across a pause this long: on a mono call an
 # unpunctuated "...next Tuesday Tuesday works" is two people.
 CONTEXT_PAUSE = 0.45
+# Offers the recogniser often writes without a question mark ("Want me to send somebody out.").
+_OFFER_OPENERS = (
+    ("want", "me", "to"), ("you", "want", "me", "to"), ("do", "you", "want", "me", "to"),
+    ("want", "us", "to"), ("do", "you", "want", "us", "to"), ("would", "you", "like", "me"),
+    ("would", "you", "like", "us"), ("should", "i"), ("shall", "i"),
+)  # fmt: skip
 # Whisper sometimes runs two people's sentences together without punctuation ("...looking
 # for work We're not hiring"); a capitalised everyday opener mid-sentence marks the seam.
 # fmt: off
@@ -65,6 +71,7 @@ class TranscriptView:
     token_unit: list[int] = field(default_factory=list)
     token_sentence: list[int] = field(default_factory=list)
     stereo: bool = False
+    duration: float = 0.0  # of the recording, seconds
 
     @classmethod
     def build(cls, transcript: TranscriptData) -> TranscriptView:
@@ -77,6 +84,7 @@ class TranscriptView:
             view.segment_tokens.append((first_token, len(view.tokens)))
             view.speakers.append(seg.speaker)
         view.stereo = any(s != "unknown" for s in view.speakers)
+        view.duration = transcript.duration
         view._split_units()
         return view
 
@@ -172,6 +180,26 @@ class TranscriptView:
             return True
         following = self.words[index + 1].text.strip(" ,.?!")
         return following[:1].isupper() and following.lower() in _OPENERS
+
+    def question_sentences(self) -> set[int]:
+        """Return the sentences whose last word ends with a question mark."""
+        last: dict[int, int] = {}
+        for i, sentence in enumerate(self.token_sentence):
+            last[sentence] = i
+        return {
+            s for s, i in last.items() if self.words[self.token_last_word[i]].text.endswith("?")
+        }
+
+    def offer_sentences(self) -> set[int]:
+        """Return the sentences that open with an offer ("want me to...", "should I...")."""
+        first: dict[int, int] = {}
+        for i, sentence in enumerate(self.token_sentence):
+            first.setdefault(sentence, i)
+        return {
+            sentence
+            for sentence, i in first.items()
+            if any(tuple(self.raw_tokens[i : i + len(o)]) == o for o in _OFFER_OPENERS)
+        }
 
     def unit_speaker(self, unit: int) -> Speaker:
         """Return the labelled speaker of a unit ("unknown" in mono)."""

@@ -11,13 +11,12 @@ from rapidfuzz import fuzz
 from ..lexicon import Scan
 from ..matcher import Phrase, PhraseMatcher
 from ..models import Cue
-from ..text import STOPWORDS, digits_of_run, is_number_token, normalize_phrase
+from ..text import MONEY_WORDS, STOPWORDS, digits_of_run, is_number_token, normalize_phrase
 from ..view import TranscriptView
 from .common import caller_units, cue_from_hit, cue_from_span, phrase_cues
 from .phrases import detect_address
 
 _ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
-MONEY_WORDS = frozenset({"dollar", "dollars", "buck", "bucks", "k", "grand", "hundred", "thousand"})
 ZIP_INTRO_REACH = 5
 PLACE_WORDS = 3
 PLACE_MATCH = 85.0

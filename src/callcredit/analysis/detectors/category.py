@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from ..lexicon import Scan
 from ..matcher import Hit
 from ..models import Cue
+from ..text import stem
+from ..view import TranscriptView
 from .common import business_like_units, caller_units, cue_from_hit, cue_from_span, phrase_cues
 
 SPEAKER_WEIGHT = {"caller": 1.0, "unknown": 0.9, "business": 0.5}
@@ -20,7 +22,7 @@ _BUSINESS_NOUNS_TEXT = (
 )
 BUSINESS_NOUNS = frozenset(_BUSINESS_NOUNS_TEXT.split())
 REFERRAL_REACH = 3  # tokens between "you'd want a" and the trade it names
-WE_DO_REACH = 2  # tokens after "we're" / "we do" that say what the business does
+_FILLER_ARTICLES = frozenset({"a", "an", "the", "just", "only", "mainly", "mostly"})
 RELATED_REFERRAL = 0.5  # a referral to a close trade counts for this share
 # Turns where a category word is not a need ("I'm a plumber looking for work").
 NOT_A_NEED = ("job_seeker", "spam", "robocall", "wrong_number", "other_business", "system_test")
@@ -59,12 +61,8 @@ def _intro_tokens(scan: Scan) -> set[int]:
     for hit in scan.group("own_trade"):
         _, unit_hi = view.unit_tokens[view.token_unit[hit.first]]
         out.update(range(hit.first, min(unit_hi, hit.last + 1 + INTRO_REACH)))
-    # In mono, "We're locksmiths. We do locks and keys." is the business saying what it does.
     if not view.stereo:
-        for t, raw in enumerate(view.raw_tokens):
-            said = view.words[view.token_word[t]].text.strip(" ,.?!").lower().replace("\u2019", "'")
-            if said == "we're" or (raw == "we" and view.raw_tokens[t + 1 : t + 2] == ["do"]):
-                out.update(range(t + 1, min(len(view.raw_tokens), t + 1 + WE_DO_REACH)))
+        out |= _we_are_a_trade(scan)
     # Whoever says "this is a ... company" (or "we're tree people") describes the business.
     for hit in scan.group("self_intro") + scan.group("business_intro"):
         _, unit_hi = view.unit_tokens[view.token_unit[hit.first]]
@@ -72,6 +70,36 @@ def _intro_tokens(scan: Scan) -> set[int]:
         noun = next((t for t in reach if view.raw_tokens[t] in BUSINESS_NOUNS), None)
         if noun is not None:
             out.update(range(hit.last + 1, noun + 1))
+    return out
+
+
+def _we_are_a_trade(scan: Scan) -> set[int]:
+    """Return mono tokens where the business names its trade: "We're locksmiths, we do locks"."""
+    # Only the trade's name for its people ("locksmith", "roofers") after "we're", or a
+    # trade word right after "we do": a caller's "we're re-roofing the house" is a need.
+    view = scan.view
+    agents = {
+        stem(alias.lower())
+        for cat in scan.lexicon.taxonomy.categories.values()
+        for alias in (*cat.aliases, cat.label)
+        if " " not in alias
+    }
+    out: set[int] = set()
+    for t in range(len(view.raw_tokens) - 1):
+        said = view.words[view.token_word[t]].text.strip(" ,.?!").lower().replace("\u2019", "'")
+        nxt = t + 1
+        if said == "we're":
+            while nxt < len(view.tokens) - 1 and view.raw_tokens[nxt] in _FILLER_ARTICLES:
+                nxt += 1
+            if view.tokens[nxt] in agents and view.token_sentence[nxt] == view.token_sentence[t]:
+                out.add(nxt)
+        elif (
+            view.raw_tokens[t] == "we"
+            and view.raw_tokens[nxt] == "do"
+            and nxt + 1 < len(view.tokens)
+            and view.token_sentence[nxt + 1] == view.token_sentence[t]
+        ):
+            out.add(nxt + 1)
     return out
 
 
@@ -157,14 +185,7 @@ def detect_referrals(scan: Scan, own: str | None) -> list[Cue]:
     cues: list[Cue] = []
     seen: set[str] = set()
     for intro in scan.group("referral_intro"):
-        seg = view.token_segment[intro.last]
-        found = None
-        for t in range(intro.last + 1, min(len(view.tokens), intro.last + 1 + REFERRAL_REACH)):
-            if view.token_segment[t] != seg:
-                break
-            found = next(((s, h) for s, h in starts.get(t, []) if s != own), None)
-            if found is not None or any(s == own for s, _ in starts.get(t, [])):
-                break
+        found = _referred_trade(view, intro, starts, own)
         if found is None:
             continue
         slug, hit = found
@@ -188,6 +209,20 @@ def detect_referrals(scan: Scan, own: str | None) -> list[Cue]:
         first, last = view.token_word[intro.first], view.token_last_word[hit.last]
         cues.append(cue_from_span(view, name, weight, first, last, slug))
     return cues
+
+
+def _referred_trade(
+    view: TranscriptView, intro: Hit, starts: dict[int, list[tuple[str, Hit]]], own: str
+) -> tuple[str, Hit] | None:
+    """Return the other trade named just after a referral's words, if any (same turn)."""
+    seg = view.token_segment[intro.last]
+    for t in range(intro.last + 1, min(len(view.tokens), intro.last + 1 + REFERRAL_REACH)):
+        if view.token_segment[t] != seg:
+            return None
+        found = next(((s, h) for s, h in starts.get(t, []) if s != own), None)
+        if found is not None or any(s == own for s, _ in starts.get(t, [])):
+            return found
+    return None
 
 
 def detect_job_accepted(scan: Scan) -> list[Cue]:

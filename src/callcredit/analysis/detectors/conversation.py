@@ -130,9 +130,7 @@ def _caller_words(scan: Scan) -> list[Cue]:
         first_word = view.token_word[tokens[0]]
         last_word = min(view.token_last_word[last], first_word + 15)
         return [cue_from_span(view, "greetings_only", weight, first_word, last_word)]
-    if not any(view.raw_tokens[t] in ADDRESSING for t in content) and not _about_a_job(
-        scan, set(content)
-    ):
+    if _said_to_someone_else(scan, content):
         return [_unaddressed(scan, meaningful)]
     share = min(1.0, len(meaningful) / FULL_REQUEST_WORDS)
     weight = lexicon.weight("caller_speech") * (0.5 + 0.5 * share)
@@ -145,6 +143,28 @@ def _caller_words(scan: Scan) -> list[Cue]:
     best = max(by_turn.values(), key=len)
     first, last = view.token_word[best[0]], view.token_last_word[best[min(len(best) - 1, 15)]]
     return [cue_from_span(view, "caller_speech", weight, first, last)]
+
+
+def _said_to_someone_else(scan: Scan, content: list[int]) -> bool:
+    """Return True for a pocket dial: words to nobody on the line, and nobody answering.
+
+    The caller's words hold no I, we or you, no question and no job, and the business
+    finds nobody there ("Hello? Can you hear me?", "I'm going to hang up now").
+    """
+    view = scan.view
+    said = [view.words[view.token_word[t]].text.strip(" ,.!").lower() for t in content]
+    if any(view.raw_tokens[t] in ADDRESSING for t in content) or any(
+        w.endswith("?") or w.startswith(("we'", "we\u2019")) for w in said
+    ):
+        return False
+    if _about_a_job(scan, set(content)):
+        return False
+    caller_side = set(content)
+    return any(
+        h.first not in caller_side and scan.speaker(h) != "caller"
+        for g in ("business_signoff", "nobody_answers")
+        for h in scan.group(g)
+    )
 
 
 def _about_a_job(scan: Scan, tokens: set[int]) -> bool:
@@ -181,6 +201,7 @@ def _no_caller_speech(scan: Scan) -> list[Cue]:
 # Words a finished sentence does not end on: "...would you be able to" was cut off.
 _DANGLING = frozenset({"to", "the", "a", "an", "and", "of", "for", "with", "my", "your", "if"})
 _LAST_UNITS = 2  # how near the end a lost line or a broken sentence must be
+CUT_OFF_SILENCE = 2.5  # seconds of dead air after a dangling last word: the line dropped
 
 
 def detect_cut_off(scan: Scan) -> list[Cue]:
@@ -196,7 +217,12 @@ def detect_cut_off(scan: Scan) -> list[Cue]:
             first, last = view.token_word[hit.first], view.token_last_word[hit.last]
             return [cue_from_span(view, "cut_off", weight, first, last)]
     lo, hi = view.unit_tokens[units[-1]]
-    if view.raw_tokens[hi - 1] in _DANGLING:
+    last_word = view.words[view.token_last_word[hi - 1]]
+    # "...would you be able to" then dead air; not "who do I make the check out to?" and
+    # a hang-up.
+    broken = not last_word.text.endswith((".", "?", "!"))
+    dead_air = view.duration - last_word.end >= CUT_OFF_SILENCE
+    if view.raw_tokens[hi - 1] in _DANGLING and (broken or dead_air):
         first = view.token_word[max(lo, hi - 6)]
         return [cue_from_span(view, "cut_off", weight, first, view.token_last_word[hi - 1])]
     return []

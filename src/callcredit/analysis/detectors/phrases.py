@@ -6,7 +6,7 @@ import re
 
 from ..lexicon import Scan
 from ..models import Cue
-from ..text import NUMBER_WORDS, STOPWORDS
+from ..text import MONEY_WORDS, NUMBER_WORDS, STOPWORDS
 from .common import cue_from_hit, cue_from_span, phrase_cues
 
 _STREET_WORDS_TEXT = (
@@ -23,7 +23,6 @@ PAST_WORDS = frozenset({"last", "since", "yesterday", "ago", "past"})
 BOOKING_RIVALS = ("price_question", "job_seeker")
 RIVALLED_BOOKING = 0.4  # weight of a booking phrase in a sentence asking a price or for a job
 UNPRICED = 0.5  # weight of "let me think about it" when nobody spoke of money
-MONEY_WORDS = frozenset({"dollar", "dollars", "bucks", "buck", "grand", "cents"})
 # fmt: off
 MONEY_TALK = frozenset({
     "price", "prices", "pricing", "priced", "quote", "quotes", "quoted", "number", "numbers",
@@ -142,8 +141,7 @@ def _money_said(scan: Scan) -> bool:
     # or a phone number, the price cues merely keep their full weight, as before.
     view = scan.view
     return any(
-        t in MONEY_WORDS or t in ("hundred", "thousand") or (t.isdigit() and 3 <= len(t) <= 4)
-        for t in view.raw_tokens
+        t in MONEY_WORDS or (t.isdigit() and 3 <= len(t) <= 4) for t in view.raw_tokens
     ) or any("$" in w.text for w in view.words)
 
 
