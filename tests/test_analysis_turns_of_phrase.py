@@ -289,3 +289,11 @@ def test_evidence_is_not_widened_across_a_pause() -> None:
     view = TranscriptView.build(_mono(words))
     span = view.context_span(2, 3)
     assert span.text == "we could come look Tuesday"
+
+
+def test_in_stereo_a_callers_own_offer_still_asks_for_a_visit() -> None:
+    s = sc(
+        (B, "Peak Roofing."),
+        (C, "Do you want me to text you the address so you can come out and fix it."),
+    )
+    assert "booking" in {c.cue for c in detect_booking(s)}
