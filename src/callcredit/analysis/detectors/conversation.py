@@ -8,6 +8,7 @@ from ..lexicon import Scan
 from ..matcher import FILLERS
 from ..models import Cue
 from ..text import STOPWORDS
+from ..view import TranscriptView
 from .common import (
     BUSINESS_GROUPS,
     CALLER_GROUPS,
@@ -136,13 +137,17 @@ def _caller_words(scan: Scan) -> list[Cue]:
     weight = lexicon.weight("caller_speech") * (0.5 + 0.5 * share)
     if not view.stereo:
         weight *= MONO_GUESS  # in mono some of these words may be the business's
-    # Show the caller turn that says the most, not words spread over several turns.
-    by_turn: dict[int, list[int]] = {}
-    for t in meaningful:
-        by_turn.setdefault(view.token_unit[t], []).append(t)
-    best = max(by_turn.values(), key=len)
-    first, last = view.token_word[best[0]], view.token_last_word[best[min(len(best) - 1, 15)]]
-    return [cue_from_span(view, "caller_speech", weight, first, last)]
+    return [cue_from_span(view, "caller_speech", weight, *_fullest_unit(view, meaningful))]
+
+
+def _fullest_unit(view: TranscriptView, tokens: list[int]) -> tuple[int, int]:
+    """Return the first and last word of the unit holding most of `tokens` (up to 16 of them)."""
+    # Evidence shows the turn that says the most, not words spread over several turns.
+    by_unit: dict[int, list[int]] = {}
+    for t in tokens:
+        by_unit.setdefault(view.token_unit[t], []).append(t)
+    best = max(by_unit.values(), key=len)
+    return view.token_word[best[0]], view.token_last_word[best[min(len(best) - 1, 15)]]
 
 
 def _said_to_someone_else(scan: Scan, content: list[int]) -> bool:
@@ -179,12 +184,7 @@ def _unaddressed(scan: Scan, meaningful: list[int]) -> Cue:
     weight = scan.lexicon.weight("unaddressed_speech")
     if not view.stereo:
         weight *= MONO_GUESS
-    by_unit: dict[int, list[int]] = {}
-    for t in meaningful:
-        by_unit.setdefault(view.token_unit[t], []).append(t)
-    best = max(by_unit.values(), key=len)
-    first, last = view.token_word[best[0]], view.token_last_word[best[min(len(best) - 1, 15)]]
-    return cue_from_span(view, "unaddressed_speech", weight, first, last)
+    return cue_from_span(view, "unaddressed_speech", weight, *_fullest_unit(view, meaningful))
 
 
 def _no_caller_speech(scan: Scan) -> list[Cue]:
