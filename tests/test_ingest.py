@@ -206,3 +206,22 @@ def test_manifest_reports_bad_rows_by_line_and_goes_on(tmp_path: Path, settings:
     assert "not found" in report.errors[0][1] and "called_at" in report.errors[1][1]
     again = orchestrator.ingest_manifest(engine=engine, settings=settings, path=tmp_path / "m.csv")
     assert again.created == [] and again.existing == ["m1", "m4"]
+
+
+def test_manifest_ingest_can_take_only_some_rows(tmp_path: Path, settings: Settings) -> None:
+    (tmp_path / "a.wav").write_bytes(tone_wav(1.5))
+    (tmp_path / "m.csv").write_text(
+        "call_id,audio,channels,business_id,business_name,business_category,service_area,"
+        "caller_number,called_at,claimed_reason,requested_at,note,set\n"
+        "s1,a.wav,mono,biz,Biz,plumbing,95814,+1916,2026-11-20T10:00:00-08:00,,,,dev\n"
+        "s2,a.wav,mono,biz,Biz,plumbing,95814,+1916,2026-11-21T10:00:00-08:00,,,,heldout\n"
+    )
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    report = orchestrator.ingest_manifest(
+        engine=engine,
+        settings=settings,
+        path=tmp_path / "m.csv",
+        where=lambda row: row.extra.get("set") == "dev",
+    )
+    assert report.created == ["s1"] and report.errors == []

@@ -126,11 +126,14 @@ def ingest_manifest(
     path: Path,
     on_row: Callable[[manifest_reader.ManifestRow], None] | None = None,
     submit_requests: bool = True,
+    where: Callable[[manifest_reader.ManifestRow], bool] | None = None,
 ) -> ManifestReport:
-    """Ingest every usable row of a manifest, each in its own transaction."""
+    """Ingest every usable row of a manifest that `where` accepts, each in its own transaction."""
     manifest = manifest_reader.read(path)
     report = ManifestReport(errors=list(manifest.errors))
     for row in manifest.rows:
+        if where is not None and not where(row):
+            continue
         try:
             if not row.audio_path.is_file():
                 raise InvalidInput(f"audio file not found: {row.audio_path}")
