@@ -140,6 +140,8 @@ class Lexicon:
     taxonomy: Taxonomy
     rules: Rules
     matcher: PhraseMatcher = field(repr=False)
+    # One-word names of each trade's people ("locksmith", "roofers"), stemmed.
+    trade_names: frozenset[str] = frozenset()
 
     def weight(self, cue: str) -> float:
         """Return the confidence of a measured cue."""
@@ -207,7 +209,13 @@ def load_lexicon(data_dir: Path = DATA_DIR) -> Lexicon:
     _check_rule_names(rules, rules_text, known, data_dir / "rules.toml")
     greetings = frozenset(stem(w) for word in cues.greetings for w in split_raw(word))
     matcher = PhraseMatcher(_phrases(cues, taxonomy))
-    return Lexicon(dict(cues.groups), greetings, taxonomy, rules, matcher)
+    trade_names = frozenset(
+        stem(alias.lower())
+        for cat in taxonomy.categories.values()
+        for alias in (*cat.aliases, cat.label)
+        if " " not in alias
+    )
+    return Lexicon(dict(cues.groups), greetings, taxonomy, rules, matcher, trade_names)
 
 
 def load_taxonomy() -> Taxonomy:

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from ..lexicon import Scan
 from ..matcher import Hit
 from ..models import Cue
-from ..text import stem
 from ..view import TranscriptView
 from .common import business_like_units, caller_units, cue_from_hit, cue_from_span, phrase_cues
 
@@ -78,12 +77,7 @@ def _we_are_a_trade(scan: Scan) -> set[int]:
     # Only the trade's name for its people ("locksmith", "roofers") after "we're", or a
     # trade word right after "we do": a caller's "we're re-roofing the house" is a need.
     view = scan.view
-    agents = {
-        stem(alias.lower())
-        for cat in scan.lexicon.taxonomy.categories.values()
-        for alias in (*cat.aliases, cat.label)
-        if " " not in alias
-    }
+    agents = scan.lexicon.trade_names
     out: set[int] = set()
     for t in range(len(view.raw_tokens) - 1):
         said = view.words[view.token_word[t]].text.strip(" ,.?!").lower().replace("\u2019", "'")
