@@ -41,7 +41,26 @@ class CueGroup(_Strict):
     # Cue groups that, said in the next turn, turn down this one when it was asked as a
     # question ("Want me to put you on the schedule?" "Not yet, I'll call you back.").
     declined_by: list[str] = Field(default_factory=list)
+    # The business's own words as an answering service says them: "we don't go that far"
+    # is also "they don't go that far".
+    third_person: bool = False
     phrases: list[str] = Field(min_length=1)
+
+    def spoken_forms(self) -> list[str]:
+        """Return the phrases, with their third-person forms when the group asks for them."""
+        if not self.third_person:
+            return list(self.phrases)
+        extra = []
+        for text in self.phrases:
+            first, _, rest = text.partition(" ")
+            if first in THIRD_PERSON and rest:
+                extra.append(f"{THIRD_PERSON[first]} {rest}")
+        return [*self.phrases, *extra]
+
+
+# First words of a business's phrase and what an answering service says instead.
+THIRD_PERSON = {"we": "they", "we're": "they're", "we've": "they've", "we'll": "they'll",
+                "our": "their", "we'd": "they'd"}  # fmt: skip
 
 
 class CueFile(_Strict):
@@ -183,7 +202,7 @@ def _phrases(cues: CueFile, taxonomy: Taxonomy) -> list[Phrase]:
     out = [
         Phrase(name, text, normalize_phrase(text), group.weight)
         for name, group in cues.groups.items()
-        for text in group.phrases
+        for text in group.spoken_forms()
     ]
     out += [
         Phrase(CATEGORY_PREFIX + slug, text, normalize_phrase(text), 1.0)
@@ -332,17 +351,22 @@ def named_units(
     """Return mono units, not questions, in which the business's name is said."""
     if view.stereo or not business_name:
         return frozenset()
-    words = [w for w in split_raw(business_name) if w not in _NAME_FILLER][:2]
+    words = [w for w in split_raw(business_name) if w not in _NAME_FILLER]
     if len(words) < 2:
         return frozenset()
-    name = " ".join(words)
+    # The first two words, or the whole name: a misheard first word ("Cascal Bay Roofing")
+    # still leaves the whole name recognisable.
+    names = {" ".join(words[:2]), " ".join(words)}
     out = set()
     for unit, (lo, hi) in enumerate(view.unit_tokens):
         if hi <= lo or view.token_sentence[hi - 1] in questions:
             continue
         text = " ".join(view.raw_tokens[lo:hi])
         # partial_ratio looks for the shorter text in the longer: a unit must hold the name.
-        if len(text) >= len(name) - 2 and fuzz.partial_ratio(name, text) >= NAME_SCORE:
+        if any(
+            len(text) >= len(name) - 2 and fuzz.partial_ratio(name, text) >= NAME_SCORE
+            for name in names
+        ):
             out.add(unit)
     return frozenset(out)
 

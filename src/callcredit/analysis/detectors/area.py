@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -9,7 +10,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from ..lexicon import Scan
-from ..matcher import Phrase, PhraseMatcher
+from ..matcher import Hit, Phrase, PhraseMatcher
 from ..models import Cue
 from ..text import MONEY_WORDS, STOPWORDS, digits_of_run, is_number_token, normalize_phrase
 from ..view import TranscriptView
@@ -187,11 +188,15 @@ def _place_matcher(places: tuple[str, ...]) -> PhraseMatcher:
 
 def _named_place(view: TranscriptView, after_word: int) -> tuple[int, int] | None:
     """Return words [first, last] of a capitalised place name right after `after_word`."""
-    seg = view.words[after_word].segment
     if view.words[after_word].text.rstrip().endswith((".", "?", "!")):
         return None  # "What part of town are you in? Oh, ..." names no place
+    return _place_from(view, after_word + 1, view.words[after_word].segment)
+
+
+def _place_from(view: TranscriptView, first: int, seg: int) -> tuple[int, int] | None:
+    """Return words [first, last] of a capitalised place name starting at word `first`."""
     last = None
-    for w in range(after_word + 1, min(after_word + 1 + PLACE_WORDS, len(view.words))):
+    for w in range(first, min(first + PLACE_WORDS, len(view.words))):
         word = view.words[w]
         bare = word.text.strip(" ,.?!;:\"'")
         lower = bare.lower()
@@ -205,7 +210,46 @@ def _named_place(view: TranscriptView, after_word: int) -> tuple[int, int] | Non
         last = w
         if word.text.rstrip().endswith((",", ".", "?", "!", ";")):
             break
-    return None if last is None else (after_word + 1, last)
+    return None if last is None else (first, last)
+
+
+# Words an answer may open with before the place ("Oh, it's in Latham", "Um, Berlin").
+_ANSWER_OPENERS = frozenset(
+    {
+        "oh", "um", "uh", "well", "yeah", "yes", "so", "okay", "ok", "it's", "its", "that's",
+        "we're", "i'm", "in", "out", "up", "down", "over", "the", "at", "by", "near",
+    }
+)  # fmt: skip
+
+
+def _answered_place(view: TranscriptView, question: int) -> tuple[int, int] | None:
+    """Return words [first, last] of a place that opens the answer to the question unit."""
+    answer = question + 1
+    if answer >= len(view.unit_tokens):
+        return None
+    if view.stereo and view.unit_speaker(answer) != "caller":
+        return None
+    lo, hi = view.unit_tokens[answer]
+    t = lo
+    while t < hi and t - lo < 3 and view.raw_tokens[t] in _ANSWER_OPENERS:
+        t += 1
+    if t >= hi:
+        return None
+    first = view.token_word[t]
+    return _place_from(view, first, view.words[first].segment)
+
+
+def _listed(view: TranscriptView, hits: list[Hit]) -> set[int]:
+    """Return the first words of places listed two or more together ("Bedford, Goffstown")."""
+    # A run of served towns with nothing between them but commas or "and" is the business
+    # reciting where it goes, not the caller saying where the job is.
+    out: set[int] = set()
+    ordered = sorted(hits, key=lambda h: h.first)
+    for a, b in itertools.pairwise(ordered):
+        between = view.raw_tokens[a.last + 1 : b.first]
+        if a.phrase.text != b.phrase.text and all(t in ("and", "or") for t in between):
+            out.update((view.token_word[a.first], view.token_word[b.first]))
+    return out
 
 
 def detect_places(scan: Scan, area: ServiceArea) -> list[Cue]:
@@ -215,15 +259,18 @@ def detect_places(scan: Scan, area: ServiceArea) -> list[Cue]:
     view = scan.view
     callers = set(caller_units(scan))
     cues = []
-    for hit in _place_matcher(area.places).match(view):
-        if view.token_unit[hit.first] in callers:
+    hits = _place_matcher(area.places).match(view)
+    listed = _listed(view, hits)
+    for hit in hits:
+        if view.token_unit[hit.first] in callers and view.token_word[hit.first] not in listed:
             first, last = view.token_word[hit.first], view.token_last_word[hit.last]
             weight = scan.lexicon.weight("place_inside") * hit.score
             cues.append(cue_from_span(view, "place_inside", weight, first, last, hit.phrase.text))
     known = {c.start for c in cues}
-    for hit in scan.group("area_intro"):
-        found = _named_place(view, view.token_last_word[hit.last])
-        if found is None or view.words[found[0]].start in known:
+    named = [_named_place(view, view.token_last_word[h.last]) for h in scan.group("area_intro")]
+    asked = [_answered_place(view, view.token_unit[h.last]) for h in scan.group("area_question")]
+    for found in named + asked:
+        if found is None or found[0] in listed or view.words[found[0]].start in known:
             continue
         known.add(view.words[found[0]].start)
         name = view.span(*found).text.strip(" ,.?!;:")

@@ -111,6 +111,43 @@ def detect_address(scan: Scan) -> list[Cue]:
                     )
                 )
                 break
+    return cues + _answered_address(scan, {c.start for c in cues})
+
+
+ANSWER_REACH = 4  # tokens of an answer taken as the street after its house number
+
+
+def _answered_address(scan: Scan, found: set[float]) -> list[Cue]:
+    """Return an address cue for a house number given in answer to "What's the address?"."""
+    # The recogniser often mangles a street's name and drops its "Road" ("211 Cypress been
+    # playing down"); a number that answers the question for the address is the address.
+    view = scan.view
+    weight = scan.lexicon.weight("address")
+    questions = view.question_sentences()
+    cues: list[Cue] = []
+    for unit in range(len(view.unit_tokens) - 1):
+        lo, hi = view.unit_tokens[unit]
+        asked = any(
+            view.raw_tokens[t] == "address" and view.token_sentence[t] in questions
+            for t in range(lo, hi)
+        )
+        if not asked or (view.stereo and view.unit_speaker(unit) != "business"):
+            continue
+        a_lo, a_hi = view.unit_tokens[unit + 1]
+        if view.stereo and view.unit_speaker(unit + 1) != "caller":
+            continue
+        number = next(
+            (t for t in range(a_lo, min(a_hi, a_lo + 2)) if _is_house_number(view.raw_tokens[t])),
+            None,
+        )
+        if number is None or view.words[view.token_word[number]].start in found:
+            continue
+        last = min(a_hi - 1, number + ANSWER_REACH)
+        cues.append(
+            cue_from_span(
+                view, "address", weight, view.token_word[number], view.token_last_word[last]
+            )
+        )
     return cues
 
 

@@ -1,0 +1,100 @@
+"""Answers to the business's questions, and the business speaking through others.
+
+The dev11 and dev12 validation calls (scored once, untouched) showed calls settled by how a
+question was answered rather than by set phrases: a house number after "What's the
+address?" whose street the recogniser mangled, a town after "What town is that in?", an
+answering service saying "they" for the company, a business reciting the towns it covers,
+and a mono business whose misheard name hid which turns were its own. The cases below say
+these things in other words than those calls.
+"""
+
+from __future__ import annotations
+
+from callcredit.analysis import AnalysisContext, analyze, load_lexicon, load_policy, scan
+from callcredit.analysis.detectors.area import detect_area
+from callcredit.analysis.detectors.phrases import detect_address
+from callcredit.analysis.lexicon import Scan
+from callcredit.analysis.synthetic import transcript_from_turns
+from callcredit.analysis.view import TranscriptView
+
+C, B, U = "caller", "business", "unknown"
+AREA = ["80202", "80205", "Denver", "Aurora", "Lakewood", "Englewood"]
+
+
+def sc(*turns: tuple[str, str], name: str | None = None) -> Scan:
+    view = TranscriptView.build(transcript_from_turns(list(turns)))
+    return scan(view, load_lexicon(), name)
+
+
+def cues(found: list) -> set[str]:
+    return {c.cue for c in found}
+
+
+def finding(claim: str, *turns: tuple[str, str], name: str = "Front Range Fence Co"):
+    context = AnalysisContext(
+        call_id="t",
+        claimed_reason=claim,
+        business_id="b",
+        business_name=name,
+        business_category="fencing",
+        service_area=";".join(AREA),
+    )
+    transcript = transcript_from_turns(list(turns))
+    return analyze(transcript=transcript, context=context, policy=load_policy())
+
+
+def test_a_house_number_answering_the_address_question_is_an_address() -> None:
+    s = sc(
+        (B, "Sure, we can get someone out Monday. What's the address?"),
+        (C, "Forty seven Larkspur been Grove, off the highway."),
+    )
+    assert "address" in cues(detect_address(s))
+
+
+def test_a_number_that_answers_another_question_is_no_address() -> None:
+    s = sc(
+        (B, "How many feet of fence are we talking about?"),
+        (C, "Forty seven, maybe fifty."),
+    )
+    assert "address" not in cues(detect_address(s))
+
+
+def test_a_town_answering_where_the_job_is_counts_in_stereo() -> None:
+    s = sc(
+        (B, "Okay, and whereabouts is the property?"),
+        (C, "Oh, Castle Rock, south of the city."),
+    )
+    outside = [c for c in detect_area(s, AREA) if c.cue == "place_outside"]
+    assert outside and "Castle Rock" in outside[0].text
+
+
+def test_a_town_answering_where_the_job_is_counts_in_mono() -> None:
+    s = sc((U, "Front Range Fence. What city are you in? Um, Golden, near the school."))
+    assert "place_outside" in cues(detect_area(s, AREA))
+
+
+def test_the_business_reciting_its_towns_is_not_where_the_job_is() -> None:
+    s = sc(
+        (U, "Front Range Fence, how can I help?"),
+        (U, "I need a gate fixed. Sorry, which towns again?"),
+        (U, "Englewood. Aurora, Lakewood and Denver."),
+    )
+    assert "place_inside" not in cues(detect_area(s, AREA))
+
+
+def test_an_answering_service_speaks_of_the_company_as_they() -> None:
+    s = sc(
+        (B, "Let me look at their list. Sorry, they don't cover that area."),
+    )
+    assert "out_of_area_business" in cues(detect_area(s, AREA))
+
+
+def test_a_mono_business_with_a_misheard_name_is_still_the_business() -> None:
+    turns = [
+        (U, "Front Strange Fence Co, this is Abby."),
+        (U, "Hello?"),
+        (U, "Hello, can you hear me? Okay, call back if you need us. Front Strange Fence Co."),
+    ]
+    result = finding("no_intent", *turns)
+    assert result.verdict == "supported"
+    assert "service_need" not in {c.cue for c in result.assessments["no_intent"].contradicting}
