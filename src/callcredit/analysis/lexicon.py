@@ -86,6 +86,11 @@ class Category(_Strict):
     aliases: list[str] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)
     phrases: list[str] = Field(min_length=1)
+    # Everyday words that contain a phrase but are not this trade ("cleaning out the garage").
+    not_phrases: list[str] = Field(default_factory=list)
+
+
+NOT_PREFIX = "not:"  # matcher group of a category's not_phrases: "not:cleaning"
 
 
 class Taxonomy(_Strict):
@@ -209,6 +214,11 @@ def _phrases(cues: CueFile, taxonomy: Taxonomy) -> list[Phrase]:
         for slug, cat in taxonomy.categories.items()
         for text in cat.phrases
     ]
+    out += [
+        Phrase(NOT_PREFIX + slug, text, normalize_phrase(text), 0.0)
+        for slug, cat in taxonomy.categories.items()
+        for text in cat.not_phrases
+    ]
     return out
 
 
@@ -251,6 +261,9 @@ class Scan:
     hits: dict[str, list[Hit]]
     # Mono units where the business says its own name ("This is Sonoran Shine."): its turns.
     named_units: frozenset[int] = frozenset()
+    # Stems of the business's name ("pest", "control"): a trade word from the name is the
+    # business's name said back, not the caller's need.
+    name_stems: frozenset[str] = frozenset()
 
     def group(self, name: str) -> list[Hit]:
         """Return the hits of one cue group (or "category:<slug>")."""
@@ -294,10 +307,23 @@ def scan(
     by_group: dict[str, list[Hit]] = {}
     for hit in _drop_contained(kept):
         by_group.setdefault(hit.phrase.group, []).append(hit)
+    _drop_not_phrases(by_group)
     _require_earlier(by_group, lexicon)
     _drop_declined(view, by_group, lexicon, questions)
     _drop_offered(view, by_group, offers)
-    return Scan(view, lexicon, by_group, named_units(view, business_name, questions))
+    names = frozenset(stem(w) for w in split_raw(business_name or "") if w not in _NAME_FILLER)
+    return Scan(view, lexicon, by_group, named_units(view, business_name, questions), names)
+
+
+def _drop_not_phrases(by_group: dict[str, list[Hit]]) -> None:
+    """Drop category hits inside a not-phrase of that category, then the not-phrase hits."""
+    for name in [n for n in by_group if n.startswith(NOT_PREFIX)]:
+        covered = {t for h in by_group.pop(name) for t in range(h.first, h.last + 1)}
+        slug = CATEGORY_PREFIX + name[len(NOT_PREFIX) :]
+        if slug in by_group:
+            by_group[slug] = [h for h in by_group[slug] if h.first not in covered]
+            if not by_group[slug]:
+                del by_group[slug]
 
 
 def _require_earlier(by_group: dict[str, list[Hit]], lexicon: Lexicon) -> None:

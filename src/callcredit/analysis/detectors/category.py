@@ -9,6 +9,7 @@ from ..matcher import Hit
 from ..models import Cue
 from ..view import TranscriptView
 from .common import business_like_units, caller_units, cue_from_hit, cue_from_span, phrase_cues
+from .phrases import detect_address
 
 SPEAKER_WEIGHT = {"caller": 1.0, "unknown": 0.9, "business": 0.5}
 MENTION = 0.6  # strength of one mention of a category phrase
@@ -24,6 +25,11 @@ REFERRAL_REACH = 3  # tokens between "you'd want a" and the trade it names
 _FILLER_ARTICLES = frozenset({"a", "an", "the", "just", "only", "mainly", "mostly"})
 RELATED_REFERRAL = 0.5  # a referral to a close trade counts for this share
 # Turns where a category word is not a need ("I'm a plumber looking for work").
+# Words that make a trade a guess ("I might need an electrician, I'm not sure"): a
+# guessed trade counts for half, so what the business finds can outweigh it.
+HEDGES = frozenset({"might", "maybe", "probably", "perhaps", "possibly", "unsure", "either"})
+HEDGE_REACH = 5  # tokens before a trade word that a hedge reaches
+HEDGED = 0.5
 NOT_A_NEED = ("job_seeker", "spam", "robocall", "wrong_number", "other_business", "system_test")
 
 
@@ -110,7 +116,7 @@ def category_scores(scan: Scan, caller_only: bool = False) -> list[CategoryScore
                 speaker = "business"  # mono: said in a turn that sounds like the business
             if hit.first in intro or (caller_only and speaker == "business"):
                 continue
-            strength = hit.score * MENTION * SPEAKER_WEIGHT[speaker]
+            strength = hit.score * MENTION * SPEAKER_WEIGHT[speaker] * hedged(scan.view, hit)
             if strength > best_per_phrase.get(hit.phrase.text, (0.0, hit))[0]:
                 best_per_phrase[hit.phrase.text] = (strength, hit)
         if not best_per_phrase:
@@ -121,6 +127,14 @@ def category_scores(scan: Scan, caller_only: bool = False) -> list[CategoryScore
         ranked = sorted(best_per_phrase.values(), key=lambda p: -p[0])
         scores.append(CategoryScore(slug, round(1.0 - miss, 4), [h for _, h in ranked]))
     return sorted(scores, key=lambda s: -s.score)
+
+
+def hedged(view: TranscriptView, hit: Hit) -> float:
+    """Return HEDGED when a hedge word comes just before the hit in its sentence, else 1."""
+    sentence = view.token_sentence[hit.first]
+    lo = max(0, hit.first - HEDGE_REACH)
+    near = (t for t in range(lo, hit.last + 1) if view.token_sentence[t] == sentence)
+    return HEDGED if any(view.raw_tokens[t] in HEDGES for t in near) else 1.0
 
 
 def detect_service_need(scan: Scan) -> list[Cue]:
@@ -152,6 +166,8 @@ def detect_service_need(scan: Scan) -> list[Cue]:
             unit, sentence = view.token_unit[hit.first], view.token_sentence[hit.first]
             if unit not in caller or sentence in blocked or hit.first in intro:
                 continue
+            if set(view.tokens[hit.first : hit.last + 1]) <= scan.name_stems:
+                continue  # "Pest control? Oh, I'm trying to get my sister": the name echoed
             if best is None or hit.score > best[0]:
                 best = (hit.score, hit, slug)
     if best is None:
@@ -199,7 +215,7 @@ def detect_referrals(scan: Scan, own: str | None) -> list[Cue]:
         if name in seen:
             continue
         seen.add(name)
-        weight = lexicon.cues[name].weight * share * hit.score
+        weight = lexicon.cues[name].weight * share * hit.score * hedged(view, intro)
         first, last = view.token_word[intro.first], view.token_last_word[hit.last]
         cues.append(cue_from_span(view, name, weight, first, last, slug))
     return cues
@@ -239,6 +255,12 @@ def detect_job_accepted(scan: Scan) -> list[Cue]:
     miss = 1.0
     for hit in best.values():
         miss *= 1.0 - hit.confidence
+    # A caller who gives the address once a visit is promised has taken the visit.
+    visit = best.get("visit_promised")
+    if visit is not None:
+        start = view.words[view.token_word[visit.first]].start
+        given = [c.confidence for c in detect_address(scan) if c.start > start]
+        miss *= 1.0 - max(given, default=0.0)
     strength = scan.lexicon.weight("job_accepted") * (1.0 - miss)
     first = min(best.values(), key=lambda h: h.first)
     return [cue_from_hit(scan, first, "job_accepted", strength)]
