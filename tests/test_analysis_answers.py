@@ -98,3 +98,47 @@ def test_a_mono_business_with_a_misheard_name_is_still_the_business() -> None:
     result = finding("no_intent", *turns)
     assert result.verdict == "supported"
     assert "service_need" not in {c.cue for c in result.assessments["no_intent"].contradicting}
+
+
+def test_a_guessed_trade_counts_for_less_than_a_stated_one() -> None:
+    from callcredit.analysis.detectors.category import category_scores
+
+    sure = sc((C, "The wiring in the hallway sparks, I need an electrician."))
+    guess = sc((C, "The wiring in the hallway sparks, maybe I need an electrician."))
+    top = {s.slug: s.score for s in category_scores(sure)}
+    hedged = {s.slug: s.score for s in category_scores(guess)}
+    assert hedged["electrical"] < top["electrical"]
+
+
+def test_the_address_after_a_promised_visit_makes_the_job_accepted() -> None:
+    from callcredit.analysis.detectors.category import detect_job_accepted
+
+    promised = [
+        (C, "The panels on the fence are leaning, could somebody look?"),
+        (B, "I can send someone Wednesday."),
+    ]
+    plain = detect_job_accepted(sc(*promised))
+    taken = detect_job_accepted(sc(*promised, (C, "Great, it's eighty one Holly Lane.")))
+    assert plain and taken and taken[0].confidence > plain[0].confidence
+
+
+def test_the_business_name_said_back_is_not_a_need() -> None:
+    from callcredit.analysis.detectors.category import detect_service_need
+
+    s = sc(
+        (B, "Mile High Pest Control, Renee speaking."),
+        (C, "Pest control? Sorry, I was after my cousin Tom."),
+        name="Mile High Pest Control",
+    )
+    assert detect_service_need(s) == []
+
+
+def test_clearing_out_a_house_is_not_house_cleaning() -> None:
+    s = sc((C, "We're cleaning out my father's garage before he sells."))
+    assert "category:cleaning" not in s.hits
+    assert "category:cleaning" in sc((C, "Could you send a maid to clean my house?")).hits
+
+
+def test_everyday_dispatch_words_promise_a_visit() -> None:
+    s = sc((B, "No problem, we can have somebody there around noon."))
+    assert s.group("visit_promised")
