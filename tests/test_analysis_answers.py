@@ -142,3 +142,13 @@ def test_clearing_out_a_house_is_not_house_cleaning() -> None:
 def test_everyday_dispatch_words_promise_a_visit() -> None:
     s = sc((B, "No problem, we can have somebody there around noon."))
     assert s.group("visit_promised")
+
+
+def test_the_caller_taking_a_time_after_saying_where_is_a_visit_in_the_area() -> None:
+    s = sc(
+        (B, "And where's the property?"),
+        (C, "Oh, Parker, behind my brother's place."),
+        (B, "We're out that direction on Tuesday."),
+        (C, "Tuesday works for me."),
+    )
+    assert "visit_after_place" in cues(detect_area(s, AREA))

@@ -222,6 +222,9 @@ _ANSWER_OPENERS = frozenset(
 )  # fmt: skip
 
 
+ANSWERED = 0.8  # share of a place's weight when it opens the answer to "what town?"
+
+
 def _answered_place(view: TranscriptView, question: int) -> tuple[int, int] | None:
     """Return words [first, last] of a place that opens the answer to the question unit."""
     answer = question + 1
@@ -267,9 +270,15 @@ def detect_places(scan: Scan, area: ServiceArea) -> list[Cue]:
             weight = scan.lexicon.weight("place_inside") * hit.score
             cues.append(cue_from_span(view, "place_inside", weight, first, last, hit.phrase.text))
     known = {c.start for c in cues}
-    named = [_named_place(view, view.token_last_word[h.last]) for h in scan.group("area_intro")]
-    asked = [_answered_place(view, view.token_unit[h.last]) for h in scan.group("area_question")]
-    for found in named + asked:
+    named = [
+        (_named_place(view, view.token_last_word[h.last]), 1.0) for h in scan.group("area_intro")
+    ]
+    # An answer may open with a street or a misheard word rather than a town: it counts less.
+    asked = [
+        (_answered_place(view, view.token_unit[h.last]), ANSWERED)
+        for h in scan.group("area_question")
+    ]
+    for found, share in named + asked:
         if found is None or found[0] in listed or view.words[found[0]].start in known:
             continue
         known.add(view.words[found[0]].start)
@@ -281,7 +290,7 @@ def detect_places(scan: Scan, area: ServiceArea) -> list[Cue]:
             weight = scan.lexicon.weight("place_inside") * 0.9
             cues.append(cue_from_span(view, "place_inside", weight, found[0], found[1], inside))
         else:
-            weight = scan.lexicon.weight("place_outside")
+            weight = scan.lexicon.weight("place_outside") * share
             cues.append(cue_from_span(view, "place_outside", weight, found[0], found[1], name))
     return cues
 
@@ -310,9 +319,11 @@ def detect_visit_after_place(scan: Scan, located: list[Cue]) -> list[Cue]:
         return []
     heard = min(c.start for c in located)
     weight = scan.lexicon.weight("visit_after_place")
+    # The caller taking a time ("Thursday's good") after saying where is a visit agreed too.
+    hits = scan.group("visit_promised") + scan.group("booking_confirm")
     return [
         cue_from_hit(scan, hit, name="visit_after_place", confidence=weight * hit.score)
-        for hit in scan.group("visit_promised")
+        for hit in hits
         if scan.view.words[scan.view.token_word[hit.first]].start > heard
     ]
 
