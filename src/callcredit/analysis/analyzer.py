@@ -24,6 +24,7 @@ from .detectors.phrases import (
     detect_voicemail_greeting,
     detect_wrong_number,
 )
+from .detectors.pivots import detect_pivots
 from .explain import build_evidence, explain
 from .lexicon import Lexicon, Scan, load_lexicon, scan
 from .models import AnalysisContext, Cue, Finding, ReasonAssessment, ReasonCode, Recommendation
@@ -40,7 +41,7 @@ def detect_all(
 ) -> list[Cue]:
     """Return the cues of every detector for one call."""
     lex = sc.lexicon
-    return [
+    cues = [
         *detect_voicemail_greeting(sc),
         *detect_live_answer(sc),
         *detect_exchange(sc),
@@ -67,6 +68,7 @@ def detect_all(
             none_weight=lex.weight("no_prior_call"),
         ),
     ]
+    return cues + detect_pivots(cues, lex.weight("stayed_on"), lex.weight("moved_on"))
 
 
 def recommend(assessment: ReasonAssessment, policy: Policy) -> tuple[Recommendation, float]:

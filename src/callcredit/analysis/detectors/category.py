@@ -116,6 +116,8 @@ def category_scores(scan: Scan, caller_only: bool = False) -> list[CategoryScore
                 speaker = "business"  # mono: said in a turn that sounds like the business
             if hit.first in intro or (caller_only and speaker == "business"):
                 continue
+            if ruled_out(scan.view, hit):
+                continue
             strength = hit.score * MENTION * SPEAKER_WEIGHT[speaker] * hedged(scan.view, hit)
             if strength > best_per_phrase.get(hit.phrase.text, (0.0, hit))[0]:
                 best_per_phrase[hit.phrase.text] = (strength, hit)
@@ -127,6 +129,22 @@ def category_scores(scan: Scan, caller_only: bool = False) -> list[CategoryScore
         ranked = sorted(best_per_phrase.values(), key=lambda p: -p[0])
         scores.append(CategoryScore(slug, round(1.0 - miss, 4), [h for _, h in ranked]))
     return sorted(scores, key=lambda s: -s.score)
+
+
+_RULED_OUT = frozenset({"not", "isnt", "wasnt", "aint"})
+_DETERMINERS = frozenset({"the", "a", "an", "my", "your", "our", "that", "this", "its"})
+
+
+def ruled_out(view: TranscriptView, hit: Hit) -> bool:
+    """Return True for a trade word that is ruled out: "it's a plumbing leak, not the washer"."""
+    t = hit.first - 1
+    if t >= 0 and view.raw_tokens[t] in _DETERMINERS:
+        t -= 1
+    return (
+        t >= 0
+        and view.tokens[t] in _RULED_OUT
+        and view.token_sentence[t] == (view.token_sentence[hit.first])
+    )
 
 
 def hedged(view: TranscriptView, hit: Hit) -> float:
@@ -166,8 +184,11 @@ def detect_service_need(scan: Scan) -> list[Cue]:
             unit, sentence = view.token_unit[hit.first], view.token_sentence[hit.first]
             if unit not in caller or sentence in blocked or hit.first in intro:
                 continue
-            if set(view.tokens[hit.first : hit.last + 1]) <= scan.name_stems:
-                continue  # "Pest control? Oh, I'm trying to get my sister": the name echoed
+            if (
+                ruled_out(view, hit)
+                or set(view.tokens[hit.first : hit.last + 1]) <= scan.name_stems
+            ):
+                continue  # ruled out, or the business's name said back ("Pest control? Oh...")
             if best is None or hit.score > best[0]:
                 best = (hit.score, hit, slug)
     if best is None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from ..lexicon import Scan
+from ..matcher import Hit
 from ..models import Cue
 from ..text import MONEY_WORDS, NUMBER_WORDS, STOPWORDS
+from ..view import TranscriptView
 from .common import cue_from_hit, cue_from_span, phrase_cues
 
 _STREET_WORDS_TEXT = (
@@ -49,6 +52,8 @@ def detect_booking(scan: Scan) -> list[Cue]:
     # booking cues count for less.
     view = scan.view
     other = {view.token_sentence[h.first] for g in BOOKING_RIVALS for h in scan.group(g)}
+    # "He can drop off a resume." "Great, I'll have him come by." answers about the job.
+    other |= _reply_sentences(view, scan.group("job_seeker_business"))
     cues = [
         cue_from_hit(scan, hit, confidence=hit.confidence * RIVALLED_BOOKING)
         if view.token_sentence[hit.first] in other
@@ -63,6 +68,17 @@ def detect_booking(scan: Scan) -> list[Cue]:
         "service_request",
     )
     return cues + phrase_cues(scan, groups) + detect_address(scan) + detect_time_slot(scan)
+
+
+def _reply_sentences(view: TranscriptView, hits: list[Hit]) -> set[int]:
+    """Return the sentences of the unit that follows each hit's unit."""
+    out: set[int] = set()
+    for hit in hits:
+        nxt = view.token_unit[hit.first] + 1
+        if nxt < len(view.unit_tokens):
+            lo, hi = view.unit_tokens[nxt]
+            out.update(view.token_sentence[t] for t in range(lo, hi))
+    return out
 
 
 def detect_time_slot(scan: Scan) -> list[Cue]:
@@ -80,7 +96,25 @@ def detect_time_slot(scan: Scan) -> list[Cue]:
             last = slot + 1 if slot + 1 < len(raw) and _is_house_number(raw[slot + 1]) else slot
             first_word, last_word = view.token_word[i], view.token_last_word[last]
             cues.append(cue_from_span(view, "appointment_time", weight, first_word, last_word))
+            if _business_can(view, i):
+                visit = scan.lexicon.weight_of("visit_promised")
+                cues.append(cue_from_span(view, "visit_promised", visit, first_word, last_word))
     return cues
+
+
+_CAN = frozenset({"can", "could", "will", "ill", "well"})  # "we'll" and "I'll" lose the '
+
+
+def _business_can(view: TranscriptView, token: int) -> bool:
+    """Return True when the business says what it can do at a time ("We can treat it Friday")."""
+    sentence = view.token_sentence[token]
+    if view.speakers[view.token_segment[token]] == "caller":
+        return False
+    before = range(max(0, token - 8), token)
+    said = [view.raw_tokens[t] for t in before if view.token_sentence[t] == sentence]
+    return any(a in ("we", "i") and b in _CAN for a, b in itertools.pairwise(said)) or any(
+        t in ("we'll", "i'll") for t in said
+    )
 
 
 def detect_address(scan: Scan) -> list[Cue]:
