@@ -89,3 +89,18 @@ def test_a_trade_word_ruled_out_is_not_the_need() -> None:
         (B, "Okay, so it's the pipe in the wall, not the dishwasher."),
     )
     assert "appliance_repair" not in {x.slug for x in category_scores(s)}
+
+
+def test_asking_whether_this_is_another_kind_of_place_is_a_wrong_number() -> None:
+    from callcredit.analysis.detectors.phrases import detect_wrong_number
+
+    asked = detect_wrong_number(sc((C, "Hi, is this the pharmacy on Fifth?")))
+    assert "wrong_number" in {c.cue for c in asked}
+    told = detect_wrong_number(sc((C, "I just got back from the pharmacy and saw roaches.")))
+    assert "wrong_number" not in {c.cue for c in told}
+
+
+def test_garage_doors_are_not_a_locksmiths_neighbouring_trade() -> None:
+    taxonomy = load_lexicon().taxonomy
+    assert "garage_door" not in taxonomy.categories["locksmith"].related
+    assert "locksmith" not in taxonomy.categories["garage_door"].related

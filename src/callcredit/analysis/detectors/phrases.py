@@ -219,7 +219,29 @@ def _money_said(scan: Scan) -> bool:
 def detect_wrong_number(scan: Scan) -> list[Cue]:
     """Return wrong-number cues and asks for a business that is not a home service."""
     groups = ("wrong_number", "other_business", "not_this_business")
-    return phrase_cues(scan, groups) + detect_no_such_person(scan)
+    return phrase_cues(scan, groups) + detect_no_such_person(scan) + _is_this_other(scan)
+
+
+ASKED_IF_OTHER = 0.9  # share of the wrong-number weight for "Is this the gas company?"
+
+
+def _is_this_other(scan: Scan) -> list[Cue]:
+    """Return a wrong-number cue when the caller asks whether this is another kind of place."""
+    # "Is this the gas company?" asks for somebody else by the question itself; the same
+    # words in "my bill from the gas company" are only a mention (other_business).
+    view = scan.view
+    questions = view.question_sentences()
+    weight = scan.lexicon.weight_of("wrong_number") * ASKED_IF_OTHER
+    cues = []
+    for hit in scan.group("other_business"):
+        sentence = view.token_sentence[hit.first]
+        if sentence not in questions:
+            continue
+        reach = range(max(0, hit.first - 3), hit.last + 1)
+        said = [view.raw_tokens[t] for t in reach if view.token_sentence[t] == sentence]
+        if any(a == "is" and b == "this" for a, b in itertools.pairwise(said)):
+            cues.append(cue_from_hit(scan, hit, "wrong_number", weight))
+    return cues
 
 
 NO_SUCH_PERSON = 0.85  # share of the wrong-number weight for "there's no Tony here"
