@@ -46,7 +46,9 @@ def _last_word(
     the phrase lists were not built from (dev2 and dev3 scored with the phrase lists from
     before them), five of six such standoffs got the right verdict this way.
     """
-    # A call cut off mid-sentence did not end; its last word is the one before the cut.
+    # A call cut off did not end: nobody had the last word, and the standoff stands.
+    if any(c.cue in skip for c in (*supporting, *contradicting)):
+        return None
     last_for = max((c.end for c in supporting if c.cue not in skip), default=-1.0)
     last_against = max((c.end for c in contradicting if c.cue not in skip), default=-1.0)
     if min(last_for, last_against) < 0:

@@ -44,6 +44,9 @@ class CueGroup(_Strict):
     # The business's own words as an answering service says them: "we don't go that far"
     # is also "they don't go that far".
     third_person: bool = False
+    # True: a phrase must be said within one sentence ("How are you today? Fine." is a
+    # greeting answered, not "today's fine").
+    whole_sentence: bool = False
     phrases: list[str] = Field(min_length=1)
 
     def spoken_forms(self) -> list[str]:
@@ -297,7 +300,8 @@ def scan(
             continue
         # A phrase heard only in part across a sentence end is two thoughts, not one
         # ("...today. Okay. Good." is not "today's good"); an exact one is kept ("Hello? Hello?").
-        if hit.score < 1.0 and view.token_sentence[hit.first] != view.token_sentence[hit.last]:
+        across = view.token_sentence[hit.first] != view.token_sentence[hit.last]
+        if across and (hit.score < 1.0 or group.whole_sentence):
             continue
         if group.conditional and _after_if(view, hit):
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from ..lexicon import Scan
@@ -28,6 +29,7 @@ RELATED_REFERRAL = 0.5  # a referral to a close trade counts for this share
 # Words that make a trade a guess ("I might need an electrician, I'm not sure"): a
 # guessed trade counts for half, so what the business finds can outweigh it.
 HEDGES = frozenset({"might", "maybe", "probably", "perhaps", "possibly", "unsure", "either"})
+HEDGE_PAIRS = frozenset({("dont", "know"), ("not", "sure"), ("no", "idea")})
 HEDGE_REACH = 5  # tokens before a trade word that a hedge reaches
 HEDGED = 0.5
 NOT_A_NEED = ("job_seeker", "spam", "robocall", "wrong_number", "other_business", "system_test")
@@ -152,7 +154,9 @@ def hedged(view: TranscriptView, hit: Hit) -> float:
     sentence = view.token_sentence[hit.first]
     lo = max(0, hit.first - HEDGE_REACH)
     near = (t for t in range(lo, hit.last + 1) if view.token_sentence[t] == sentence)
-    return HEDGED if any(view.raw_tokens[t] in HEDGES for t in near) else 1.0
+    said = [view.raw_tokens[t] for t in near]
+    unsure = any(pair in HEDGE_PAIRS for pair in itertools.pairwise(said))
+    return HEDGED if unsure or any(t in HEDGES for t in said) else 1.0
 
 
 def detect_service_need(scan: Scan) -> list[Cue]:
@@ -215,12 +219,15 @@ def detect_referrals(scan: Scan, own: str | None) -> list[Cue]:
     business = set() if view.stereo else business_like_units(scan)
     cues: list[Cue] = []
     seen: set[str] = set()
-    for intro in scan.group("referral_intro"):
+    # "We don't do concrete", "we're strictly fences": the business saying what it does
+    # not do names the trade it sends the caller to, as "you'll want a ..." does.
+    scoped = [h for h in scan.group("business_scope") if not h.phrase.text.startswith("we only")]
+    for intro in scan.group("referral_intro") + scoped:
         found = _referred_trade(view, intro, starts, own)
         if found is None:
             continue
         slug, hit = found
-        speaker = scan.speaker(intro)
+        speaker = "business" if intro.phrase.group == "business_scope" else scan.speaker(intro)
         # In mono, "you'll want a garage door company" is the business talking: a caller
         # says what they need, not what the other side wants.
         addressed = speaker == "unknown" and intro.phrase.text.startswith("you")
