@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from rapidfuzz import fuzz
@@ -267,6 +268,8 @@ class Scan:
     # Stems of the business's name ("pest", "control"): a trade word from the name is the
     # business's name said back, not the caller's need.
     name_stems: frozenset[str] = frozenset()
+    # Results several detectors share (the street addresses), computed once per scan.
+    memo: dict[str, list[Any]] = field(default_factory=dict)
 
     def group(self, name: str) -> list[Hit]:
         """Return the hits of one cue group (or "category:<slug>")."""

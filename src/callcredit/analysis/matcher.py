@@ -226,6 +226,8 @@ class PhraseMatcher:
         allowed = 1 if len(ids) >= 3 else 0
         may_miss = self._may_miss[pidx]
         for k, tid in enumerate(ids):
+            if k == pos:
+                continue  # the anchor itself stands at `at`, inside the window
             if not found.has(tid, lo - MAX_GAPS, hi + MAX_GAPS):
                 allowed -= 1
                 if allowed < 0 or not may_miss[k]:

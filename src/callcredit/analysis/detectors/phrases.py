@@ -119,6 +119,13 @@ def _business_can(view: TranscriptView, token: int) -> bool:
 
 def detect_address(scan: Scan) -> list[Cue]:
     """Return a cue for each street address: a house number, 1-3 name words, a street word."""
+    if "address" not in scan.memo:
+        scan.memo["address"] = _addresses(scan)
+    return scan.memo["address"]
+
+
+def _addresses(scan: Scan) -> list[Cue]:
+    """Find the street addresses of a scan (see detect_address)."""
     view = scan.view
     weight = scan.lexicon.weight("address")
     cues: list[Cue] = []
