@@ -122,7 +122,9 @@ def _caller_words(scan: Scan) -> list[Cue]:
         for t in range(h.first, h.last + 1)
     }
     content = [t for t in tokens if view.tokens[t] not in lexicon.greetings and t not in line_talk]
-    meaningful = [t for t in content if view.tokens[t] not in STOPWORDS]
+    # In mono the business's own name ("...at the garage door shop") is not the caller's.
+    names = frozenset() if view.stereo else scan.name_stems
+    meaningful = [t for t in content if view.tokens[t] not in STOPWORDS | names]
     if len(meaningful) < MIN_REQUEST_WORDS:
         # Greetings only, or a word or two more ("hello? I can't hear anything"): no request.
         weight = lexicon.weight("greetings_only") * (1.0 if not content else FEW_WORDS)
