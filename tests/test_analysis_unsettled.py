@@ -67,3 +67,37 @@ def test_the_business_saying_what_it_does_not_do_refers_the_caller() -> None:
 def test_a_staffing_pitch_is_spam() -> None:
     s = sc((C, "Hi, I'm with a staffing agency, we place temp workers with contractors."))
     assert s.group("spam")
+
+
+# dev17/dev18 (scored once, untouched): a town after a street, a visit asked for and then
+# promised, a plow driver asking for sub work, and a pitch that promises installs a month.
+
+
+def test_the_town_after_a_street_is_where_the_job_is() -> None:
+    from callcredit.analysis.detectors.area import detect_area
+
+    s = sc((C, "The shed is behind the house on Birch Lane in Greeley."))
+    outside = [c for c in detect_area(s, ["80521", "Fort Collins"]) if c.cue == "place_outside"]
+    assert outside and "Greeley" in outside[0].text
+
+
+def test_a_visit_asked_for_and_then_promised_is_a_job_accepted() -> None:
+    from callcredit.analysis.detectors.category import detect_job_accepted
+
+    promised = sc((B, "Sure, I'll send someone after lunch."))
+    asked = sc(
+        (C, "Could you come out today? The gate post snapped."),
+        (B, "Sure, I'll send someone after lunch."),
+    )
+    alone, after_asking = detect_job_accepted(promised), detect_job_accepted(asked)
+    assert alone and after_asking and after_asking[0].confidence > alone[0].confidence
+
+
+def test_asking_for_sub_work_is_job_seeking() -> None:
+    s = sc((C, "I run my own mower rig. Do you ever sub anything out over the summer?"))
+    assert s.group("job_seeker")
+
+
+def test_a_pitch_promising_new_jobs_a_month_is_spam() -> None:
+    s = sc((C, "We get fence companies like yours ten new jobs a month, no contract."))
+    assert s.group("spam")

@@ -278,7 +278,15 @@ def detect_places(scan: Scan, area: ServiceArea) -> list[Cue]:
         (_answered_place(view, view.token_unit[h.last]), ANSWERED)
         for h in scan.group("area_question")
     ]
-    for found, share in named + asked:
+    # "...on Tower Avenue in Superior": the town after a street is where the street is.
+    streets = [
+        (_named_place(view, view.token_last_word[t + 1]), 1.0)
+        for t in range(len(view.raw_tokens) - 2)
+        if view.raw_tokens[t] in STREET_WORDS
+        and view.raw_tokens[t + 1] == "in"
+        and view.speakers[view.token_segment[t]] != "business"
+    ]
+    for found, share in named + asked + streets:
         if found is None or found[0] in listed or view.words[found[0]].start in known:
             continue
         known.add(view.words[found[0]].start)

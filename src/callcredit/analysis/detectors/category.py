@@ -283,12 +283,14 @@ def detect_job_accepted(scan: Scan) -> list[Cue]:
     miss = 1.0
     for hit in best.values():
         miss *= 1.0 - hit.confidence
-    # A caller who gives the address once a visit is promised has taken the visit.
+    # A caller who gives the address once a visit is promised has taken the visit; one who
+    # asked for the visit ("Can you come today?") is given what they asked for.
     visit = best.get("visit_promised")
     if visit is not None:
         start = view.words[view.token_word[visit.first]].start
         given = [c.confidence for c in detect_address(scan) if c.start > start]
-        miss *= 1.0 - max(given, default=0.0)
+        asked = [h.confidence for h in scan.group("booking") if h.last < visit.first]
+        miss *= (1.0 - max(given, default=0.0)) * (1.0 - max(asked, default=0.0))
     strength = scan.lexicon.weight("job_accepted") * (1.0 - miss)
     first = min(best.values(), key=lambda h: h.first)
     return [cue_from_hit(scan, first, "job_accepted", strength)]
