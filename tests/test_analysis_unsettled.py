@@ -101,3 +101,26 @@ def test_asking_for_sub_work_is_job_seeking() -> None:
 def test_a_pitch_promising_new_jobs_a_month_is_spam() -> None:
     s = sc((C, "We get fence companies like yours ten new jobs a month, no contract."))
     assert s.group("spam")
+
+
+def test_a_caller_who_leaves_to_find_out_which_trade_leaves_the_claim_open() -> None:
+    turns = [
+        (B, "Summit Fence, Dale."),
+        (C, "The railing on my deck wobbles, or maybe it's the deck boards, I can't tell."),
+        (B, "We do railings, not decks. What's it attached to?"),
+        (C, "Hmm, I'll have to check with my husband tonight and call you back."),
+    ]
+    from callcredit.analysis.detectors.conversation import detect_left_open
+
+    assert [c.cue for c in detect_left_open(sc(*turns))] == ["left_open"]
+    result = finding("wrong_category", *turns)
+    assert result.recommendation == "needs_review"
+    cues = {c.cue for c in result.assessments["wrong_category"].supporting}
+    assert "left_open" not in cues  # a marker that lowers confidence, not evidence
+
+
+def test_the_business_promising_a_call_back_leaves_nothing_open() -> None:
+    from callcredit.analysis.detectors.conversation import detect_left_open
+
+    s = sc((C, "Can you fix a sagging gate?"), (B, "Sure, I'll call you back with a time."))
+    assert detect_left_open(s) == []

@@ -12,7 +12,12 @@ from .assess import assess_all
 from .detectors.area import detect_area
 from .detectors.beep import detect_beep
 from .detectors.category import best_category, detect_category, detect_service_need
-from .detectors.conversation import detect_cut_off, detect_exchange, detect_no_intent
+from .detectors.conversation import (
+    detect_cut_off,
+    detect_exchange,
+    detect_left_open,
+    detect_no_intent,
+)
 from .detectors.duplicate import detect_duplicate
 from .detectors.phrases import (
     detect_booking,
@@ -46,6 +51,7 @@ def detect_all(
         *detect_live_answer(sc),
         *detect_exchange(sc),
         *detect_cut_off(sc),
+        *detect_left_open(sc),
         *detect_beep(audio, sample_rate, lex.weight("beep")),
         *detect_booking(sc),
         *detect_price(sc),

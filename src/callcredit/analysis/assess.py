@@ -72,6 +72,8 @@ def assess(reason: ReasonCode, by_name: dict[str, list[Cue]], rules: Rules) -> R
         settled = _last_word(supporting, contradicting, support, contra, skip)
         if settled is not None:
             verdict, confidence = settled
+    if verdict != "inconclusive" and any(by_name.get(n) for n in spec.unsettled_by):
+        confidence *= rules.thresholds.unsettled
     return ReasonAssessment(
         reason=reason,
         verdict=verdict,

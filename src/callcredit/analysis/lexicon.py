@@ -130,6 +130,7 @@ class Thresholds(_Strict):
     decide: float = Field(ge=0.0, le=1.0)
     margin: float = Field(ge=0.0, le=1.0)
     finding: float = Field(ge=0.0, le=1.0)
+    unsettled: float = Field(default=1.0, ge=0.0, le=1.0)
 
 
 class ReasonCues(_Strict):
@@ -139,6 +140,7 @@ class ReasonCues(_Strict):
     contradicts: list[str]
     overridden_by: list[ReasonCode] = Field(default_factory=list)
     hidden_by: list[ReasonCode] = Field(default_factory=list)
+    unsettled_by: list[str] = Field(default_factory=list)
 
 
 class Rules(_Strict):

@@ -13,6 +13,7 @@ from .common import (
     BUSINESS_GROUPS,
     CALLER_GROUPS,
     caller_units,
+    cue_from_hit,
     cue_from_span,
     phrase_cues,
     unit_tokens,
@@ -228,3 +229,18 @@ def detect_cut_off(scan: Scan) -> list[Cue]:
         first = view.token_word[max(lo, hi - 6)]
         return [cue_from_span(view, "cut_off", weight, first, view.token_last_word[hi - 1])]
     return []
+
+
+def detect_left_open(scan: Scan) -> list[Cue]:
+    """Return `left_open` when the caller ends the call to find something out first."""
+    # "I'll have to ask my husband which it is and call you back" near the end leaves the
+    # trade or the place open, whatever was said before it.
+    view = scan.view
+    units = [u for u, (lo, hi) in enumerate(view.unit_tokens) if hi > lo]
+    last_units = set(units[-_LAST_UNITS:]) & set(caller_units(scan))
+    weight = scan.lexicon.weight("left_open")
+    return [
+        cue_from_hit(scan, hit, confidence=weight)
+        for hit in scan.group("left_open")
+        if view.token_unit[hit.first] in last_units
+    ][:1]
