@@ -10,37 +10,17 @@ these things in other words than those calls.
 
 from __future__ import annotations
 
-from callcredit.analysis import AnalysisContext, analyze, load_lexicon, load_policy, scan
+from analysis_helpers import B, C, U, finding, sc
+
 from callcredit.analysis.detectors.area import detect_area
 from callcredit.analysis.detectors.phrases import detect_address
-from callcredit.analysis.lexicon import Scan
-from callcredit.analysis.synthetic import transcript_from_turns
-from callcredit.analysis.view import TranscriptView
 
-C, B, U = "caller", "business", "unknown"
 AREA = ["80202", "80205", "Denver", "Aurora", "Lakewood", "Englewood"]
-
-
-def sc(*turns: tuple[str, str], name: str | None = None) -> Scan:
-    view = TranscriptView.build(transcript_from_turns(list(turns)))
-    return scan(view, load_lexicon(), name)
+NAME = "Front Range Fence Co"
 
 
 def cues(found: list) -> set[str]:
     return {c.cue for c in found}
-
-
-def finding(claim: str, *turns: tuple[str, str], name: str = "Front Range Fence Co"):
-    context = AnalysisContext(
-        call_id="t",
-        claimed_reason=claim,
-        business_id="b",
-        business_name=name,
-        business_category="fencing",
-        service_area=";".join(AREA),
-    )
-    transcript = transcript_from_turns(list(turns))
-    return analyze(transcript=transcript, context=context, policy=load_policy())
 
 
 def test_a_house_number_answering_the_address_question_is_an_address() -> None:
@@ -95,7 +75,7 @@ def test_a_mono_business_with_a_misheard_name_is_still_the_business() -> None:
         (U, "Hello?"),
         (U, "Hello, can you hear me? Okay, call back if you need us. Front Strange Fence Co."),
     ]
-    result = finding("no_intent", *turns)
+    result = finding("no_intent", *turns, business_name=NAME, service_area=";".join(AREA))
     assert result.verdict == "supported"
     assert "service_need" not in {c.cue for c in result.assessments["no_intent"].contradicting}
 

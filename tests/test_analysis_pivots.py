@@ -9,28 +9,17 @@ when without any set phrase. The cases below say these things in other words.
 
 from __future__ import annotations
 
-from callcredit.analysis import AnalysisContext, analyze, load_lexicon, load_policy, scan
+from analysis_helpers import B, C, finding, sc
+
+from callcredit.analysis import load_lexicon
 from callcredit.analysis.detectors.category import category_scores
 from callcredit.analysis.detectors.phrases import detect_booking
 from callcredit.analysis.detectors.pivots import detect_pivots
-from callcredit.analysis.lexicon import Scan
 from callcredit.analysis.models import Cue
-from callcredit.analysis.synthetic import transcript_from_turns
-from callcredit.analysis.view import TranscriptView
-
-C, B = "caller", "business"
-
-
-def sc(*turns: tuple[str, str]) -> Scan:
-    return scan(TranscriptView.build(transcript_from_turns(list(turns))), load_lexicon())
 
 
 def verdict(claim: str, *turns: tuple[str, str]) -> str:
-    context = AnalysisContext(
-        call_id="t", claimed_reason=claim, business_id="b", business_category="pest_control"
-    )
-    transcript = transcript_from_turns(list(turns))
-    return analyze(transcript=transcript, context=context, policy=load_policy()).verdict
+    return finding(claim, *turns, business_category="pest_control").verdict
 
 
 def cue(name: str, start: float, speaker: str = "caller") -> Cue:

@@ -8,25 +8,9 @@ any "you'll want". The cases below say these things in other words.
 
 from __future__ import annotations
 
-from callcredit.analysis import AnalysisContext, analyze, load_lexicon, load_policy, scan
+from analysis_helpers import B, C, finding, sc
+
 from callcredit.analysis.detectors.category import category_scores, detect_referrals
-from callcredit.analysis.lexicon import Scan
-from callcredit.analysis.synthetic import transcript_from_turns
-from callcredit.analysis.view import TranscriptView
-
-C, B = "caller", "business"
-
-
-def sc(*turns: tuple[str, str]) -> Scan:
-    return scan(TranscriptView.build(transcript_from_turns(list(turns))), load_lexicon())
-
-
-def finding(claim: str, *turns: tuple[str, str]):
-    context = AnalysisContext(
-        call_id="t", claimed_reason=claim, business_id="b", business_category="fencing"
-    )
-    transcript = transcript_from_turns(list(turns))
-    return analyze(transcript=transcript, context=context, policy=load_policy())
 
 
 def test_a_price_call_cut_off_before_the_caller_decides_stays_open() -> None:
