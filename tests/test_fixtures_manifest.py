@@ -49,6 +49,7 @@ BILLABLE = {"voicemail", "price_shopper"}
 SETS = (
     "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11",
     "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18",
+    "dev19", "dev20",
     "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6",
 )  # fmt: skip
 # Looked at while tuning (dev4 to dev10 only after being scored once untouched); the
