@@ -108,3 +108,35 @@ def test_the_business_promising_a_call_back_leaves_nothing_open() -> None:
 
     s = sc((C, "Can you fix a sagging gate?"), (B, "Sure, I'll call you back with a time."))
     assert detect_left_open(s) == []
+
+
+# dev19/dev20 (scored once, untouched): a day taken in answer to an offer, and a caller
+# whose own town is not the job's.
+
+
+def test_a_day_given_in_answer_to_an_offer_takes_the_visit() -> None:
+    from callcredit.analysis.detectors.phrases import detect_booking
+
+    s = sc(
+        (B, "Want me to swing by and measure? I'm out your way this week."),
+        (C, "Alright. Wednesday around noon."),
+    )
+    assert "booking_confirm" in {c.cue for c in detect_booking(s)}
+    plain = sc((C, "Wednesday around noon I'm at the dentist, so not then."))
+    assert "booking_confirm" not in {c.cue for c in detect_booking(plain)}
+
+
+def test_where_the_caller_lives_is_not_where_the_job_is() -> None:
+    from callcredit.analysis.detectors.area import detect_area
+
+    area = ["80521", "Fort Collins", "Loveland"]
+    before = sc((C, "Hi, I'm up in Cheyenne."), (B, "Oh, we don't go that far."))
+    after = sc(*before_turns(), (C, "No, wait, it's my mom's house, she's in Loveland."))
+    far = {c.cue: c.confidence for c in detect_area(before, area)}
+    corrected = {c.cue: c.confidence for c in detect_area(after, area)}
+    assert corrected["out_of_area_business"] < far["out_of_area_business"]
+    assert "place_inside" in corrected
+
+
+def before_turns() -> list[tuple[str, str]]:
+    return [(C, "Hi, I'm up in Cheyenne."), (B, "Oh, we don't go that far.")]

@@ -342,4 +342,27 @@ def detect_area(scan: Scan, service_area: list[str]) -> list[Cue]:
     groups = ("out_of_area_business", "out_of_area_caller", "in_area_business")
     located = detect_zips(scan, area) + detect_places(scan, area)
     visits = detect_visit_after_place(scan, located + detect_address(scan))
-    return located + visits + phrase_cues(scan, groups)
+    return _corrected(scan, located + visits + phrase_cues(scan, groups))
+
+
+OUTSIDE = frozenset({"zip_outside", "place_outside", "out_of_area_business", "out_of_area_caller"})
+CORRECTED = 0.3  # share of an out-of-area cue heard before "it's not my house, it's my mom's"
+
+
+def _corrected(scan: Scan, cues: list[Cue]) -> list[Cue]:
+    """Discount the out-of-area cues heard before the caller says the job is somewhere else.
+
+    "I'm calling from Staten Island." "We don't go over to the island." "No, wait, it's
+    my mother's place in Metuchen": where the caller lives is not where the job is.
+    """
+    view = scan.view
+    said = [view.words[view.token_word[h.first]].start for h in scan.group("job_elsewhere")]
+    if not said:
+        return cues
+    turn = min(said)
+    return [
+        c.model_copy(update={"confidence": round(c.confidence * CORRECTED, 4)})
+        if c.cue in OUTSIDE and c.start < turn
+        else c
+        for c in cues
+    ]

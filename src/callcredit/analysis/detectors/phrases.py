@@ -99,10 +99,26 @@ def detect_time_slot(scan: Scan) -> list[Cue]:
             if _business_can(view, i):
                 visit = scan.lexicon.weight_of("visit_promised")
                 cues.append(cue_from_span(view, "visit_promised", visit, first_word, last_word))
+            elif _answers_an_offer(view, i):
+                # "Want me to come look? I'm over your way Thursday." "Fine. Thursday after four."
+                taken = scan.lexicon.weight_of("booking_confirm")
+                cues.append(cue_from_span(view, "booking_confirm", taken, first_word, last_word))
     return cues
 
 
 _CAN = frozenset({"can", "could", "will", "ill", "well"})  # "we'll" and "I'll" lose the '
+
+
+def _answers_an_offer(view: TranscriptView, token: int) -> bool:
+    """Return True when a caller's turn answers a business turn that asked or offered (stereo)."""
+    unit = view.token_unit[token]
+    if not view.stereo or unit == 0 or view.unit_speaker(unit) != "caller":
+        return False
+    if view.unit_speaker(unit - 1) != "business":
+        return False
+    lo, hi = view.unit_tokens[unit - 1]
+    asked = view.question_sentences() | view.offer_sentences()
+    return any(view.token_sentence[t] in asked for t in range(lo, hi))
 
 
 def _business_can(view: TranscriptView, token: int) -> bool:
@@ -242,11 +258,9 @@ def _is_this_other(scan: Scan) -> list[Cue]:
     cues = []
     for hit in scan.group("other_business"):
         sentence = view.token_sentence[hit.first]
-        if sentence not in questions:
-            continue
         reach = range(max(0, hit.first - 3), hit.last + 1)
         said = [view.raw_tokens[t] for t in reach if view.token_sentence[t] == sentence]
-        if any(a == "is" and b == "this" for a, b in itertools.pairwise(said)):
+        if sentence in questions and ("is", "this") in set(itertools.pairwise(said)):
             cues.append(cue_from_hit(scan, hit, "wrong_number", weight))
     return cues
 
