@@ -269,7 +269,7 @@ def _load_demo(settings: Settings, demo_sets: str) -> None:
     from callcredit import orchestrator
     from callcredit.database import make_engine
 
-    # 434 fixture calls take minutes to transcribe; the first three sets (109) show the
+    # 794 fixture calls take minutes to transcribe; the first three sets (109) show the
     # product well and are transcribed soon after start-up.
     sets = {s.strip() for s in demo_sets.split(",") if s.strip()}
     where = None if "all" in sets else (lambda row: row.extra.get("set") in sets)
