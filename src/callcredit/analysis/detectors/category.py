@@ -142,11 +142,9 @@ def ruled_out(view: TranscriptView, hit: Hit) -> bool:
     t = hit.first - 1
     if t >= 0 and view.raw_tokens[t] in _DETERMINERS:
         t -= 1
-    return (
-        t >= 0
-        and view.tokens[t] in _RULED_OUT
-        and view.token_sentence[t] == (view.token_sentence[hit.first])
-    )
+    if t < 0 or view.tokens[t] not in _RULED_OUT:
+        return False
+    return view.token_sentence[t] == view.token_sentence[hit.first]
 
 
 def hedged(view: TranscriptView, hit: Hit) -> float:

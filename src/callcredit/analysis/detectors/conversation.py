@@ -124,8 +124,8 @@ def _caller_words(scan: Scan) -> list[Cue]:
     }
     content = [t for t in tokens if view.tokens[t] not in lexicon.greetings and t not in line_talk]
     # In mono the business's own name ("...at the garage door shop") is not the caller's.
-    names = frozenset() if view.stereo else scan.name_stems
-    meaningful = [t for t in content if view.tokens[t] not in STOPWORDS | names]
+    skip = STOPWORDS if view.stereo else STOPWORDS | scan.name_stems
+    meaningful = [t for t in content if view.tokens[t] not in skip]
     if len(meaningful) < MIN_REQUEST_WORDS:
         # Greetings only, or a word or two more ("hello? I can't hear anything"): no request.
         weight = lexicon.weight("greetings_only") * (1.0 if not content else FEW_WORDS)
