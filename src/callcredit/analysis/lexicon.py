@@ -270,6 +270,9 @@ class Scan:
     # Stems of the business's name ("pest", "control"): a trade word from the name is the
     # business's name said back, not the caller's need.
     name_stems: frozenset[str] = frozenset()
+    # Sentences that ask something, and those that offer something ("Want me to come by?").
+    questions: frozenset[int] = frozenset()
+    offers: frozenset[int] = frozenset()
     # Results several detectors share (the street addresses), computed once per scan.
     memo: dict[str, list[Any]] = field(default_factory=dict)
 
@@ -293,8 +296,9 @@ def scan(
     """Find every phrase of the lexicon in the view (and where the business names itself)."""
     lexicon = lexicon or load_lexicon()
     kept: list[Hit] = []
-    offers = view.offer_sentences()
-    questions = view.question_sentences() | offers
+    offers = frozenset(view.offer_sentences())
+    asked = frozenset(view.question_sentences())
+    questions = asked | offers
     for hit in lexicon.matcher.match(view):
         group = lexicon.cues.get(hit.phrase.group)
         if group is None:
@@ -321,7 +325,8 @@ def scan(
     _drop_declined(view, by_group, lexicon, questions)
     _drop_offered(view, by_group, offers)
     names = frozenset(stem(w) for w in split_raw(business_name or "") if w not in _NAME_FILLER)
-    return Scan(view, lexicon, by_group, named_units(view, business_name, questions), names)
+    named = named_units(view, business_name, questions)
+    return Scan(view, lexicon, by_group, named, names, asked, offers)
 
 
 def _drop_not_phrases(by_group: dict[str, list[Hit]]) -> None:

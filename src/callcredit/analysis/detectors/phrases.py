@@ -99,17 +99,17 @@ def detect_time_slot(scan: Scan) -> list[Cue]:
             if _business_can(view, i):
                 visit = scan.lexicon.weight_of("visit_promised")
                 cues.append(cue_from_span(view, "visit_promised", visit, first_word, last_word))
-            elif _answers_an_offer(view, i):
+            elif _answers_an_offer(view, i, scan.questions | scan.offers):
                 # "Want me to come look? I'm over your way Thursday." "Fine. Thursday after four."
                 taken = scan.lexicon.weight_of("booking_confirm")
                 cues.append(cue_from_span(view, "booking_confirm", taken, first_word, last_word))
     return cues
 
 
-_CAN = frozenset({"can", "could", "will", "ill", "well"})  # "we'll" and "I'll" lose the '
+_CAN = frozenset({"can", "could", "will"})
 
 
-def _answers_an_offer(view: TranscriptView, token: int) -> bool:
+def _answers_an_offer(view: TranscriptView, token: int, asked: frozenset[int]) -> bool:
     """Return True when a caller's turn answers a business turn that asked or offered (stereo)."""
     unit = view.token_unit[token]
     if not view.stereo or unit == 0 or view.unit_speaker(unit) != "caller":
@@ -117,7 +117,6 @@ def _answers_an_offer(view: TranscriptView, token: int) -> bool:
     if view.unit_speaker(unit - 1) != "business":
         return False
     lo, hi = view.unit_tokens[unit - 1]
-    asked = view.question_sentences() | view.offer_sentences()
     return any(view.token_sentence[t] in asked for t in range(lo, hi))
 
 
@@ -128,9 +127,7 @@ def _business_can(view: TranscriptView, token: int) -> bool:
         return False
     before = range(max(0, token - 8), token)
     said = [view.raw_tokens[t] for t in before if view.token_sentence[t] == sentence]
-    return any(a in ("we", "i") and b in _CAN for a, b in itertools.pairwise(said)) or any(
-        t in ("we'll", "i'll") for t in said
-    )
+    return any(a in ("we", "i") and b in _CAN for a, b in itertools.pairwise(said))
 
 
 def detect_address(scan: Scan) -> list[Cue]:
@@ -180,7 +177,7 @@ def _answered_address(scan: Scan, found: set[float]) -> list[Cue]:
     # playing down"); a number that answers the question for the address is the address.
     view = scan.view
     weight = scan.lexicon.weight("address")
-    questions = view.question_sentences()
+    questions = scan.questions
     cues: list[Cue] = []
     for unit in range(len(view.unit_tokens) - 1):
         lo, hi = view.unit_tokens[unit]
@@ -253,7 +250,7 @@ def _is_this_other(scan: Scan) -> list[Cue]:
     # "Is this the gas company?" asks for somebody else by the question itself; the same
     # words in "my bill from the gas company" are only a mention (other_business).
     view = scan.view
-    questions = view.question_sentences()
+    questions = scan.questions
     weight = scan.lexicon.weight_of("wrong_number") * ASKED_IF_OTHER
     cues = []
     for hit in scan.group("other_business"):
